@@ -1,0 +1,1 @@
+"""Settings modules: ``base`` (env-driven default), ``production`` and ``test``."""

@@ -1,0 +1,44 @@
+"""Test settings: real PostgreSQL/Redis when reachable (CI), SQLite + embedded Redis otherwise.
+
+The choice is printed in pytest's header (tests/conftest.py).
+"""
+
+import atexit
+import os
+
+from config.services import VAR_DIR, EmbeddedRedis, choose_test_services, free_port
+
+_services = choose_test_services()
+if not _services.redis_url:
+    # Started once by the first process that loads these settings (pytest's controller);
+    # xdist workers inherit the URL through the environment.
+    _redis = EmbeddedRedis(port=free_port(), workdir=VAR_DIR / "test-redis").start()
+    os.environ["SHOWROOM_TEST_REDIS_URL"] = _redis.url
+    atexit.register(_redis.stop)
+    _services = choose_test_services()
+
+os.environ["DATABASE_URL"] = _services.database_url
+os.environ["REDIS_URL"] = _services.redis_url
+os.environ.setdefault("DEBUG", "false")
+SHOWROOM_TEST_SERVICES = _services
+
+from config.settings.base import *  # noqa: E402, F403
+from config.settings.base import CACHES, CHANNEL_LAYERS, REDIS_URL  # noqa: E402
+
+# Each xdist worker gets its own Redis database number and key prefixes.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_worker_index = int(_worker[2:] or 0) if _worker.startswith("gw") else 0
+_base_redis = REDIS_URL.rsplit("/", 1)[0]
+TEST_REDIS_URL = f"{_base_redis}/{1 + _worker_index % 15}"
+CACHES["default"]["LOCATION"] = TEST_REDIS_URL
+CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
+CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [TEST_REDIS_URL], "prefix": f"test-{_worker}"}
+CELERY_BROKER_URL = TEST_REDIS_URL
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = VAR_DIR / "test-media" / _worker
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -1,0 +1,2 @@
+"""Commerce: shops and staff, catalog, pricing and currencies, storefront (later: cart, orders,
+payments, vouchers, shipping)."""

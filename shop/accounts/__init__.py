@@ -1,0 +1,1 @@
+"""User accounts: shoppers and staff share one user model with locale preferences."""

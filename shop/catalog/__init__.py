@@ -1,0 +1,1 @@
+"""Catalog: categories and attributes (platform-wide), products, variants, prices, stock, images."""

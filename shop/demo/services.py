@@ -1,0 +1,271 @@
+"""Builds the demo marketplace. Idempotent: rows are keyed by slug/SKU/e-mail and updated."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageDraw, ImageFont
+
+from shop.accounts.models import User
+from shop.catalog.models import (
+    Attribute,
+    AttributeValue,
+    Category,
+    Product,
+    ProductStatus,
+    ProductTranslation,
+    Variant,
+    VariantPrice,
+)
+from shop.catalog.services import product_image_add, product_set_status
+from shop.demo import data
+from shop.pricing.models import FxRate
+from shop.pricing.money import quantize
+from shop.shops.models import Role, Shop
+from shop.shops.services import staff_add
+
+DEMO_PASSWORD = "showroom-demo"
+STAFF_ROLES = [Role.OWNER, Role.HOST, Role.CONSULTANT, Role.SUPPORT]
+
+
+@dataclass
+class DemoSummary:
+    shops: int = 0
+    products: int = 0
+    variants: int = 0
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+    def describe(self) -> str:
+        return (
+            f"Demo data ready: {self.shops} shops, {self.products} products, "
+            f"{self.variants} variants."
+        )
+
+
+def _names(values: tuple[str, ...]) -> dict[str, str]:
+    return dict(zip(data.LANGS, values, strict=True))
+
+
+def _user(email: str, *, superuser: bool = False) -> User:
+    user, created = User.objects.get_or_create(
+        username=email, defaults={"email": email, "first_name": email.split("@")[0].title()}
+    )
+    if created or not user.check_password(DEMO_PASSWORD):
+        user.set_password(DEMO_PASSWORD)
+    user.is_superuser = user.is_superuser or superuser
+    user.is_staff = user.is_staff or superuser
+    user.save()
+    return user
+
+
+def _picture(title: str, colour: str, *, round_face: bool) -> bytes:
+    """A simple product picture: colour field, a silhouette, and the product name."""
+    size = 800
+    base = Image.new("RGB", (size, size), "#f3f1f6")
+    draw = ImageDraw.Draw(base)
+    fill = colour or "#8a8799"
+    if round_face:
+        draw.rounded_rectangle((340, 80, 460, 720), radius=30, fill="#4b4b52")
+        draw.ellipse((210, 210, 590, 590), fill="#d9d9de", outline="#6d6d75", width=18)
+        draw.ellipse((250, 250, 550, 550), fill=fill)
+        draw.line((400, 400, 400, 290), fill="#ffffff", width=10)
+        draw.line((400, 400, 480, 430), fill="#ffffff", width=8)
+    else:
+        draw.polygon([(300, 140), (500, 140), (610, 700), (190, 700)], fill=fill)
+        draw.ellipse((355, 110, 445, 170), fill="#f3f1f6")
+    font = ImageFont.load_default(size=40)
+    draw.text((size / 2, 760), title, fill="#2b2933", font=font, anchor="ms")
+    buffer = io.BytesIO()
+    base.save(buffer, format="JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _attributes() -> dict[str, dict[str, AttributeValue]]:
+    values: dict[str, dict[str, AttributeValue]] = {}
+    for position, (code, (names, options)) in enumerate(data.ATTRIBUTES.items()):
+        attribute, _ = Attribute.objects.update_or_create(
+            code=code, defaults={"names": _names(names), "position": position}
+        )
+        values[code] = {}
+        for value_position, (value_code, value_names, swatch) in enumerate(options):
+            value, _ = AttributeValue.objects.update_or_create(
+                attribute=attribute,
+                code=value_code,
+                defaults={"names": _names(value_names), "swatch": swatch, "position": value_position},
+            )
+            values[code][value_code] = value
+    return values
+
+
+def _categories() -> dict[str, Category]:
+    categories: dict[str, Category] = {}
+    for position, (slug, parent, names) in enumerate(data.CATEGORIES):
+        categories[slug], _ = Category.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "parent": categories.get(parent) if parent else None,
+                "names": _names(names),
+                "position": position,
+            },
+        )
+    return categories
+
+
+def _fx_rates() -> None:
+    today = timezone.now().date()
+    for days_ago, drift in ((7, Decimal("0.99")), (0, Decimal(1))):
+        for quote, rate in data.FX_FROM_USD.items():
+            FxRate.objects.update_or_create(
+                base="USD",
+                quote=quote,
+                as_of=today - dt.timedelta(days=days_ago),
+                defaults={"rate": Decimal(rate) * drift, "source": "demo"},
+            )
+
+
+def _product(
+    *,
+    shop: Shop,
+    slug: str,
+    category: Category,
+    names: tuple[str, ...],
+    description: tuple[str, ...],
+    featured: bool,
+    skip_languages: tuple[str, ...],
+) -> Product:
+    product, _ = Product.objects.update_or_create(
+        shop=shop, slug=slug, defaults={"category": category, "is_featured": featured}
+    )
+    for language, name, text in zip(data.LANGS, names, description, strict=True):
+        if language in skip_languages:
+            continue
+        ProductTranslation.objects.update_or_create(
+            product=product, language=language, defaults={"name": name, "description": text}
+        )
+    if product.status != ProductStatus.PUBLISHED:
+        product_set_status(product=product, status=ProductStatus.PUBLISHED)
+    return product
+
+
+def _variant(
+    *,
+    product: Product,
+    sku: str,
+    options: list[AttributeValue],
+    usd: Decimal,
+    explicit: tuple[str, ...],
+    stock: int,
+    weight: int,
+) -> Variant:
+    variant, _ = Variant.objects.update_or_create(
+        shop=product.shop,
+        sku=sku,
+        defaults={"product": product, "stock": stock, "weight_grams": weight},
+    )
+    variant.option_values.set(options)
+    for currency in ("USD", *explicit):
+        amount = usd if currency == "USD" else usd * Decimal(data.FX_FROM_USD[currency])
+        # Merchants set round, "charm" prices in each market.
+        rounded = quantize(amount, currency)
+        if currency in ("EUR", "USD"):
+            rounded = rounded.to_integral_value() - Decimal("0.01") if rounded > 20 else rounded
+        elif currency == "CNY":
+            rounded = (amount / 10).to_integral_value() * 10
+        elif currency == "JPY":
+            rounded = (amount / 1000).to_integral_value() * 1000
+        VariantPrice.objects.update_or_create(
+            variant=variant, currency=currency, defaults={"amount": rounded}
+        )
+    return variant
+
+
+def _stock(sku: str) -> int:
+    # Deterministic per SKU so reruns do not change the catalog; some variants sell out.
+    rng = random.Random(hashlib.sha256(sku.encode()).digest())
+    return rng.choice([0, 2, 4, 7, 10, 12, 15, 20])
+
+
+@transaction.atomic
+def demo_load() -> DemoSummary:
+    """Create or refresh the demo marketplace and return what it holds."""
+    summary = DemoSummary()
+    _fx_rates()
+    attributes = _attributes()
+    categories = _categories()
+    admin = _user("admin@showroom.demo", superuser=True)
+    summary.logins.append((admin.email, "platform superuser"))
+    shopper = _user("shopper@showroom.demo")
+    shopper.preferred_language = "es"
+    shopper.save(update_fields=["preferred_language"])
+
+    shops: dict[str, Shop] = {}
+    for spec in data.SHOPS:
+        fields = {k: v for k, v in spec.items() if k not in ("slug", "staff_prefix")}
+        shop, _ = Shop.objects.update_or_create(slug=spec["slug"], defaults=fields)
+        shops[shop.slug] = shop
+        for role in STAFF_ROLES:
+            email = f"{role.value}@{spec['staff_prefix']}.demo"
+            staff_add(shop=shop, user=_user(email), role=role)
+            summary.logins.append((email, f"{role.label} of {shop.name}"))
+    summary.logins.append((shopper.email, "shopper"))
+
+    atelier, meridian = shops["atelier-lumiere"], shops["meridian-horology"]
+    for index, (slug, category, names, usd, colours) in enumerate(data.FASHION):
+        product = _product(
+            shop=atelier,
+            slug=slug,
+            category=categories[category],
+            names=names,
+            description=data.DESCRIPTIONS["fashion"],
+            featured=index % 4 == 0,
+            # A few products have no Indonesian text yet: the shop's language shows instead.
+            skip_languages=("id",) if index % 7 == 3 else (),
+        )
+        sizes = () if category == "accessories" else ("s", "m", "l")
+        for colour in colours:
+            for size in sizes or (None,):
+                options = [attributes["colour"][colour]]
+                if size:
+                    options.append(attributes["size"][size])
+                sku = f"AL-{slug[:12].upper()}-{colour[:3].upper()}" + (f"-{size.upper()}" if size else "")
+                _variant(product=product, sku=sku, options=options, usd=Decimal(usd),
+                         explicit=("EUR", "CNY"), stock=_stock(sku), weight=600)
+        if not product.images.exists():
+            swatch = attributes["colour"][colours[0]].swatch
+            product_image_add(product=product, filename=f"{slug}.jpg",
+                              content=_picture(names[0], swatch, round_face=False), alt=names[0])
+        summary.products += 1
+
+    for index, (slug, category, names, usd, cases, straps) in enumerate(data.WATCHES):
+        product = _product(
+            shop=meridian,
+            slug=slug,
+            category=categories[category],
+            names=names,
+            description=data.DESCRIPTIONS["watches"],
+            featured=index % 3 == 0,
+            skip_languages=("id",) if index % 5 == 4 else (),
+        )
+        for case_index, case in enumerate(cases):
+            for strap in straps:
+                sku = f"MH-{slug[:14].upper()}-{case.upper()}-{strap[:3].upper()}"
+                price = Decimal(usd) + Decimal(150) * case_index + (Decimal(400) if strap == "steel" else 0)
+                _variant(product=product, sku=sku,
+                         options=[attributes["case-size"][case], attributes["strap"][strap]],
+                         usd=price, explicit=("EUR", "JPY"), stock=_stock(sku), weight=180)
+        if not product.images.exists():
+            swatch = attributes["strap"][straps[0]].swatch
+            product_image_add(product=product, filename=f"{slug}.jpg",
+                              content=_picture(names[0], swatch, round_face=True), alt=names[0])
+        summary.products += 1
+
+    summary.shops = len(shops)
+    summary.variants = Variant.objects.filter(shop__in=shops.values()).count()
+    return summary

@@ -1,0 +1,1 @@
+"""Money, currencies, FX rates, and choosing the shopper's currency."""

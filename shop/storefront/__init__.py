@@ -1,0 +1,1 @@
+"""Server-rendered storefront: home, listing with search and filters, shop and product pages."""
