@@ -92,7 +92,10 @@ class ProductViewSet(ViewSet):
         serializer = ProductSerializer(views, many=True, context={"language": language})
         return paginator.get_paginated_response(serializer.data)
 
-    @extend_schema(parameters=COMMON_PARAMETERS, responses=ProductDetailSerializer)
+    @extend_schema(
+        parameters=[*COMMON_PARAMETERS, OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses=ProductDetailSerializer,
+    )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
         if not str(pk).isdigit():
             return Response(

@@ -50,16 +50,22 @@ class DetailQuerySerializer(serializers.Serializer):
     lang = serializers.ChoiceField(choices=settings.LANGUAGE_CODES, required=False)
 
 
-class PriceField(serializers.Field):
-    def to_representation(self, value: Price | None) -> dict[str, Any] | None:
-        if value is None:
-            return None
+class PriceSerializer(serializers.Serializer):
+    amount = serializers.CharField(help_text="Decimal string in the currency's minor units.")
+    currency = serializers.CharField()
+    formatted = serializers.CharField(help_text="Formatted for the requested language.")
+    converted = serializers.BooleanField(help_text="True when derived from a stored FX rate.")
+    rate_date = serializers.DateField(allow_null=True)
+
+    def to_representation(self, instance: Price) -> dict[str, Any]:
         return {
-            "amount": str(value.money.amount),
-            "currency": value.money.currency,
-            "formatted": format_money(value.money, self.context.get("language")),
-            "converted": value.converted,
-            "rate_date": value.rate_date.isoformat() if value.converted and value.rate_date else None,
+            "amount": str(instance.money.amount),
+            "currency": instance.money.currency,
+            "formatted": format_money(instance.money, self.context.get("language")),
+            "converted": instance.converted,
+            "rate_date": instance.rate_date.isoformat()
+            if instance.converted and instance.rate_date
+            else None,
         }
 
 
@@ -69,7 +75,7 @@ class VariantSerializer(serializers.Serializer):
     options = serializers.DictField(child=serializers.CharField())
     option_codes = serializers.DictField(child=serializers.CharField())
     stock = serializers.IntegerField()
-    price = PriceField()
+    price = PriceSerializer(allow_null=True)
 
     def to_representation(self, instance: VariantView) -> dict[str, Any]:
         return super().to_representation(instance)
@@ -97,7 +103,7 @@ class ProductSerializer(serializers.Serializer):
     language = serializers.CharField(help_text="Language the text is in (after fallback).")
     category = serializers.CharField()
     status = serializers.CharField()
-    price_from = PriceField(source="from_price")
+    price_from = PriceSerializer(source="from_price", allow_null=True)
     stock_state = serializers.CharField()
     thumbnail = serializers.CharField()
 
