@@ -27,8 +27,18 @@ def processes() -> dict[str, list[str]]:
     return {
         "web": _command("-m", "daphne", "-b", HOST, "-p", PORT, "config.asgi:application"),
         "worker": _command(
-            "-m", "celery", "-A", "config", "worker", "--beat", "--loglevel", "INFO",
-            "--concurrency", "2", "--schedule", str(VAR_DIR / "celerybeat-schedule"),
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--beat",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "--schedule",
+            str(VAR_DIR / "celerybeat-schedule"),
         ),
     }
 
@@ -61,10 +71,18 @@ def main() -> int:
         for name, command in processes().items():
             log = open(VAR_DIR / f"{name}.log", "ab")  # noqa: SIM115 - lives as long as the child
             children[name] = subprocess.Popen(
-                command, cwd=BASE_DIR, stdout=log if name != "web" else None, stderr=subprocess.STDOUT
+                command,
+                cwd=BASE_DIR,
+                stdout=log if name != "web" else None,
+                stderr=subprocess.STDOUT,
             )
-            print(f"* {name}: pid {children[name].pid}" + (f" (log: var/{name}.log)" if name != "web" else ""))
-        print(f"\nShowroom is running at http://{HOST}:{PORT}/  (admin: /admin/, API docs: /api/docs/)")
+            print(
+                f"* {name}: pid {children[name].pid}"
+                + (f" (log: var/{name}.log)" if name != "web" else "")
+            )
+        print(
+            f"\nShowroom is running at http://{HOST}:{PORT}/  (admin: /admin/, API docs: /api/docs/)"
+        )
         print("Press Ctrl-C to stop.\n")
         while not stopping:
             for name, child in children.items():
@@ -93,5 +111,3 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

@@ -35,7 +35,10 @@ def make_user(email: str | None = None, **fields: object) -> User:
 
 
 def make_shop(slug: str, **fields: object) -> Shop:
-    defaults: dict[str, object] = {"name": slug.replace("-", " ").title(), "default_currency": "USD"}
+    defaults: dict[str, object] = {
+        "name": slug.replace("-", " ").title(),
+        "default_currency": "USD",
+    }
     defaults.update(fields)
     return Shop.objects.create(slug=slug, **defaults)
 
@@ -110,8 +113,16 @@ def build_world() -> CatalogWorld:
     category = Category.objects.create(slug="dresses", names={"en": "Dresses", "zh-hans": "连衣裙"})
     colour = Attribute.objects.create(code="colour", names={"en": "Colour", "es": "Color"})
     black = AttributeValue.objects.create(attribute=colour, code="black", names={"en": "Black"})
-    red = AttributeValue.objects.create(attribute=colour, code="red", names={"en": "Red", "es": "Rojo"})
-    for quote, rate in {"EUR": "0.9", "JPY": "150.25", "CNY": "7.1", "IDR": "15850", "SAR": "3.75"}.items():
+    red = AttributeValue.objects.create(
+        attribute=colour, code="red", names={"en": "Red", "es": "Rojo"}
+    )
+    for quote, rate in {
+        "EUR": "0.9",
+        "JPY": "150.25",
+        "CNY": "7.1",
+        "IDR": "15850",
+        "SAR": "3.75",
+    }.items():
         make_fx("USD", quote, rate)
     dress = make_product(
         shop_a,
@@ -121,7 +132,13 @@ def build_world() -> CatalogWorld:
         category=category,
         options=[red],
     )
-    watch = make_product(shop_b, "diver-watch", names={"en": "Diver watch"}, prices={"USD": "1999.50"}, options=[black])
+    watch = make_product(
+        shop_b,
+        "diver-watch",
+        names={"en": "Diver watch"},
+        prices={"USD": "1999.50"},
+        options=[black],
+    )
     return CatalogWorld(
         shop_a=shop_a,
         shop_b=shop_b,
@@ -131,9 +148,13 @@ def build_world() -> CatalogWorld:
         shopper=make_user("shopper@example.test"),
         superuser=User.objects.create_superuser("root@example.test", "root@example.test", PASSWORD),
         dress=dress,
-        coat_draft=make_product(shop_a, "wool-coat", status=ProductStatus.DRAFT, names={"en": "Wool coat"}),
+        coat_draft=make_product(
+            shop_a, "wool-coat", status=ProductStatus.DRAFT, names={"en": "Wool coat"}
+        ),
         watch=watch,
-        watch_draft=make_product(shop_b, "secret-watch", status=ProductStatus.DRAFT, names={"en": "Secret watch"}),
+        watch_draft=make_product(
+            shop_b, "secret-watch", status=ProductStatus.DRAFT, names={"en": "Secret watch"}
+        ),
         category=category,
         black=black,
         red=red,

@@ -25,7 +25,12 @@ def _settings_with(env: dict[str, str], module: str = "config.settings.base") ->
     clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
     clean.update({"DJANGO_SETTINGS_MODULE": module, **env})
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True, check=True
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -71,7 +76,10 @@ def test_production_settings_pass_check_deploy_without_warnings() -> None:
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **PRODUCTION_ENV})
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -79,7 +87,9 @@ def test_production_settings_pass_check_deploy_without_warnings() -> None:
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "a.example"})
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "config.settings.production", "ALLOWED_HOSTS": "a.example"}
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -91,7 +101,11 @@ def test_production_refuses_to_start_without_a_secret_key() -> None:
 def test_entry_points_import(module: str) -> None:
     code = f"import {module} as m; print(type(getattr(m, 'application', getattr(m, 'app', None))).__name__)"
     out = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base"},
     )
     assert out.stdout.strip() in {"ProtocolTypeRouter", "Celery"}

@@ -91,7 +91,9 @@ class ProductAdmin(ShopScopedAdmin):
                 try:
                     image_make_thumbnail(image=image)
                 except InvalidImageError:
-                    messages.error(request, _("%(name)s is not a readable image.") % {"name": image.image.name})
+                    messages.error(
+                        request, _("%(name)s is not a readable image.") % {"name": image.image.name}
+                    )
 
     @admin.action(description=_("Publish selected products"))
     def publish(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
@@ -143,13 +145,23 @@ class VariantPriceInline(ShopScopedInline, admin.TabularInline):
 class VariantForm(forms.ModelForm):
     class Meta:
         model = Variant
-        fields = ["product", "sku", "option_values", "stock", "weight_grams", "is_active", "position"]
+        fields = [
+            "product",
+            "sku",
+            "option_values",
+            "stock",
+            "weight_grams",
+            "is_active",
+            "position",
+        ]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         product, sku = cleaned.get("product"), cleaned.get("sku")
         if product and sku:
-            clash = Variant.objects.filter(shop_id=product.shop_id, sku=sku).exclude(pk=self.instance.pk)
+            clash = Variant.objects.filter(shop_id=product.shop_id, sku=sku).exclude(
+                pk=self.instance.pk
+            )
             if clash.exists():
                 self.add_error("sku", _("This SKU is already used in this shop."))
         return cleaned

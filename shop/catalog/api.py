@@ -16,13 +16,12 @@ from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
 from config.api import StandardPagination
-
 from shop.catalog.selectors import (
     ProductFilters,
-    products_visible_to,
     product_queryset,
     product_view,
     product_views,
+    products_visible_to,
     with_display_data,
 )
 from shop.catalog.serializers import (
@@ -35,7 +34,9 @@ from shop.pricing.selectors import FxTable
 
 
 def _currency_and_language(request: Request, params: dict[str, Any]) -> tuple[str, str]:
-    currency = params.get("currency") or getattr(request._request, "currency", settings.DEFAULT_CURRENCY)
+    currency = params.get("currency") or getattr(
+        request._request, "currency", settings.DEFAULT_CURRENCY
+    )
     language = params.get("lang") or translation.get_language() or settings.LANGUAGE_CODE
     return currency, language
 
@@ -49,14 +50,15 @@ COMMON_PARAMETERS = [
 class ProductViewSet(ViewSet):
     """Published products of every active shop (drafts too for staff of their own shop)."""
 
-
     @extend_schema(
         parameters=[
             *COMMON_PARAMETERS,
             OpenApiParameter("q", OpenApiTypes.STR, description="Search text"),
             OpenApiParameter("category", OpenApiTypes.STR, description="Category slug"),
             OpenApiParameter("shop", OpenApiTypes.STR, description="Shop slug"),
-            OpenApiParameter("option", OpenApiTypes.INT, many=True, description="Attribute value id"),
+            OpenApiParameter(
+                "option", OpenApiTypes.INT, many=True, description="Attribute value id"
+            ),
             OpenApiParameter("in_stock", OpenApiTypes.BOOL),
             OpenApiParameter("sort", OpenApiTypes.STR, enum=["newest", "featured"]),
             OpenApiParameter("include_drafts", OpenApiTypes.BOOL, description="Staff: own drafts"),
@@ -93,7 +95,10 @@ class ProductViewSet(ViewSet):
         return paginator.get_paginated_response(serializer.data)
 
     @extend_schema(
-        parameters=[*COMMON_PARAMETERS, OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        parameters=[
+            *COMMON_PARAMETERS,
+            OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH),
+        ],
         responses=ProductDetailSerializer,
     )
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

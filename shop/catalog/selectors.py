@@ -7,7 +7,6 @@ images, variants and prices) and turned into plain dataclasses the templates and
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
@@ -19,7 +18,6 @@ from shop.catalog.models import (
     Product,
     ProductStatus,
     Variant,
-    localized,
 )
 from shop.pricing.money import Money
 from shop.pricing.selectors import FxTable, NoPriceError, Price, price_in
@@ -33,10 +31,7 @@ class ProductFilters:
     shop_slug: str = ""
     option_values: tuple[int, ...] = ()
     in_stock: bool = False
-    sort: str = "newest"  # newest | featured | name
-
-
-SORTS = ("newest", "featured")
+    sort: str = "newest"  # newest | featured
 
 
 def category_with_descendants(category: Category) -> list[int]:
@@ -172,7 +167,9 @@ def product_text(product: Product, language: str) -> tuple[str, str, str]:
     return product.slug, "", product.shop.default_language
 
 
-def _variant_view(variant: Variant, *, language: str, currency: str, fx: FxTable, shop_currency: str) -> VariantView:
+def _variant_view(
+    variant: Variant, *, language: str, currency: str, fx: FxTable, shop_currency: str
+) -> VariantView:
     explicit = {p.currency: p.amount for p in variant.prices.all()}
     try:
         price: Price | None = price_in(explicit, currency, preferred_source=shop_currency, fx=fx)
@@ -207,7 +204,11 @@ def product_view(product: Product, *, language: str, currency: str, fx: FxTable)
         category=product.category.name_in(language) if product.category else "",
         status=product.status,
         images=[
-            (image.image.url, image.thumbnail.url if image.thumbnail else image.image.url, image.alt)
+            (
+                image.image.url,
+                image.thumbnail.url if image.thumbnail else image.image.url,
+                image.alt,
+            )
             for image in product.images.all()
         ],
         variants=[
@@ -242,7 +243,9 @@ def product_get_for_display(
     return product_view(product, language=language, currency=currency, fx=FxTable())
 
 
-def filterable_attributes(products: QuerySet[Product], language: str) -> list[tuple[str, list[tuple[int, str]]]]:
+def filterable_attributes(
+    products: QuerySet[Product], language: str
+) -> list[tuple[str, list[tuple[int, str]]]]:
     """Attribute facets present among ``products``: [(attribute name, [(value id, name)])]."""
     values = (
         AttributeValue.objects.filter(
@@ -269,14 +272,11 @@ def categories_for_menu(language: str) -> list[tuple[str, str]]:
 
 
 __all__ = [
-    "SORTS",
-    "Decimal",
     "ProductFilters",
     "ProductView",
     "VariantView",
     "categories_for_menu",
     "filterable_attributes",
-    "localized",
     "product_get_for_display",
     "product_queryset",
     "product_views",

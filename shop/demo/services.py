@@ -98,7 +98,11 @@ def _attributes() -> dict[str, dict[str, AttributeValue]]:
             value, _ = AttributeValue.objects.update_or_create(
                 attribute=attribute,
                 code=value_code,
-                defaults={"names": _names(value_names), "swatch": swatch, "position": value_position},
+                defaults={
+                    "names": _names(value_names),
+                    "swatch": swatch,
+                    "position": value_position,
+                },
             )
             values[code][value_code] = value
     return values
@@ -234,13 +238,26 @@ def demo_load() -> DemoSummary:
                 options = [attributes["colour"][colour]]
                 if size:
                     options.append(attributes["size"][size])
-                sku = f"AL-{slug[:12].upper()}-{colour[:3].upper()}" + (f"-{size.upper()}" if size else "")
-                _variant(product=product, sku=sku, options=options, usd=Decimal(usd),
-                         explicit=("EUR", "CNY"), stock=_stock(sku), weight=600)
+                sku = f"AL-{slug[:12].upper()}-{colour[:3].upper()}" + (
+                    f"-{size.upper()}" if size else ""
+                )
+                _variant(
+                    product=product,
+                    sku=sku,
+                    options=options,
+                    usd=Decimal(usd),
+                    explicit=("EUR", "CNY"),
+                    stock=_stock(sku),
+                    weight=600,
+                )
         if not product.images.exists():
             swatch = attributes["colour"][colours[0]].swatch
-            product_image_add(product=product, filename=f"{slug}.jpg",
-                              content=_picture(names[0], swatch, round_face=False), alt=names[0])
+            product_image_add(
+                product=product,
+                filename=f"{slug}.jpg",
+                content=_picture(names[0], swatch, round_face=False),
+                alt=names[0],
+            )
         summary.products += 1
 
     for index, (slug, category, names, usd, cases, straps) in enumerate(data.WATCHES):
@@ -256,14 +273,28 @@ def demo_load() -> DemoSummary:
         for case_index, case in enumerate(cases):
             for strap in straps:
                 sku = f"MH-{slug[:14].upper()}-{case.upper()}-{strap[:3].upper()}"
-                price = Decimal(usd) + Decimal(150) * case_index + (Decimal(400) if strap == "steel" else 0)
-                _variant(product=product, sku=sku,
-                         options=[attributes["case-size"][case], attributes["strap"][strap]],
-                         usd=price, explicit=("EUR", "JPY"), stock=_stock(sku), weight=180)
+                price = (
+                    Decimal(usd)
+                    + Decimal(150) * case_index
+                    + (Decimal(400) if strap == "steel" else 0)
+                )
+                _variant(
+                    product=product,
+                    sku=sku,
+                    options=[attributes["case-size"][case], attributes["strap"][strap]],
+                    usd=price,
+                    explicit=("EUR", "JPY"),
+                    stock=_stock(sku),
+                    weight=180,
+                )
         if not product.images.exists():
             swatch = attributes["strap"][straps[0]].swatch
-            product_image_add(product=product, filename=f"{slug}.jpg",
-                              content=_picture(names[0], swatch, round_face=True), alt=names[0])
+            product_image_add(
+                product=product,
+                filename=f"{slug}.jpg",
+                content=_picture(names[0], swatch, round_face=True),
+                alt=names[0],
+            )
         summary.products += 1
 
     summary.shops = len(shops)

@@ -6,8 +6,26 @@ from django.conf import settings
 from django.http import HttpRequest
 
 EUROZONE = {
-    "AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT", "LU", "LV",
-    "MT", "NL", "PT", "SI", "SK",
+    "AT",
+    "BE",
+    "CY",
+    "DE",
+    "EE",
+    "ES",
+    "FI",
+    "FR",
+    "GR",
+    "HR",
+    "IE",
+    "IT",
+    "LT",
+    "LU",
+    "LV",
+    "MT",
+    "NL",
+    "PT",
+    "SI",
+    "SK",
 }
 COUNTRY_CURRENCY = {"US": "USD", "CN": "CNY", "JP": "JPY", "ID": "IDR", "SA": "SAR"}
 COUNTRY_CURRENCY.update({country: "EUR" for country in EUROZONE})

@@ -66,7 +66,9 @@ class FxTable:
             raise NoPriceError(f"No FX rate from {money.currency} to {currency}")
         rate, as_of = found
         return Price(
-            Money(quantize(money.amount * rate, currency), currency), converted=True, rate_date=as_of
+            Money(quantize(money.amount * rate, currency), currency),
+            converted=True,
+            rate_date=as_of,
         )
 
 

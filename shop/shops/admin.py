@@ -116,7 +116,9 @@ class ShopScopedInline(ShopScopingMixin):
 
 
 class StaffMembershipForm(forms.ModelForm):
-    email = forms.EmailField(label=_("Staff e-mail"), help_text=_("The person must have an account."))
+    email = forms.EmailField(
+        label=_("Staff e-mail"), help_text=_("The person must have an account.")
+    )
 
     class Meta:
         model = StaffMembership

@@ -12,7 +12,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_home_switch_language_and_currency_then_open_product(
-    live_server, live_world: CatalogWorld, page  # type: ignore[no-untyped-def]
+    live_server,
+    live_world: CatalogWorld,
+    page,  # type: ignore[no-untyped-def]
 ) -> None:
     page.goto(live_server.url + "/")
     assert page.url.endswith("/en/")

@@ -55,7 +55,9 @@ def test_own_product_can_be_edited(world: CatalogWorld) -> None:
 def test_foreign_key_choices_are_limited_to_own_shop(world: CatalogWorld) -> None:
     client = _client_for(world.owner_a)
     response = client.get(reverse("admin:catalog_variant_add"))
-    choices = set(response.context["adminform"].form.fields["product"].queryset.values_list("pk", flat=True))
+    choices = set(
+        response.context["adminform"].form.fields["product"].queryset.values_list("pk", flat=True)
+    )
     assert choices == {world.dress.pk, world.coat_draft.pk}
 
 
@@ -64,9 +66,14 @@ def test_posting_another_shops_product_into_a_variant_is_rejected(world: Catalog
     response = client.post(
         reverse("admin:catalog_variant_add"),
         {
-            "product": world.watch.pk, "sku": "HIJACK", "stock": 5, "weight_grams": 0,
-            "is_active": "on", "position": 0,
-            "prices-TOTAL_FORMS": 0, "prices-INITIAL_FORMS": 0,
+            "product": world.watch.pk,
+            "sku": "HIJACK",
+            "stock": 5,
+            "weight_grams": 0,
+            "is_active": "on",
+            "position": 0,
+            "prices-TOTAL_FORMS": 0,
+            "prices-INITIAL_FORMS": 0,
         },
     )
     assert response.status_code == 200  # the form is shown again with an error
@@ -101,12 +108,18 @@ def test_owner_adds_staff_by_email_to_own_shop_only(world: CatalogWorld) -> None
     newcomer = make_user("newcomer@example.test")
     client = _client_for(world.owner_a)
     url = reverse("admin:shops_staffmembership_add")
-    response = client.post(url, {"shop": world.shop_b.pk, "email": newcomer.email, "role": Role.SUPPORT})
+    response = client.post(
+        url, {"shop": world.shop_b.pk, "email": newcomer.email, "role": Role.SUPPORT}
+    )
     assert response.status_code == 200  # shop B is not a valid choice
     assert not StaffMembership.objects.filter(user=newcomer).exists()
-    response = client.post(url, {"shop": world.shop_a.pk, "email": "nobody@example.test", "role": Role.SUPPORT})
+    response = client.post(
+        url, {"shop": world.shop_a.pk, "email": "nobody@example.test", "role": Role.SUPPORT}
+    )
     assert b"No account uses this e-mail address" in response.content
-    response = client.post(url, {"shop": world.shop_a.pk, "email": newcomer.email, "role": Role.SUPPORT})
+    response = client.post(
+        url, {"shop": world.shop_a.pk, "email": newcomer.email, "role": Role.SUPPORT}
+    )
     assert response.status_code == 302
     membership = StaffMembership.objects.get(user=newcomer)
     assert membership.shop == world.shop_a and membership.role == Role.SUPPORT

@@ -25,11 +25,18 @@ def test_list_in_currency_and_language(world: CatalogWorld) -> None:
 
 
 def test_detail_has_variants_with_prices(world: CatalogWorld) -> None:
-    body = Client().get(f"/api/v1/products/{world.dress.pk}/", {"currency": "EUR", "lang": "es"}).json()
+    body = (
+        Client()
+        .get(f"/api/v1/products/{world.dress.pk}/", {"currency": "EUR", "lang": "es"})
+        .json()
+    )
     variant = body["variants"][0]
     assert variant["price"] == {
-        "amount": "119.00", "currency": "EUR", "formatted": "119,00\xa0€",
-        "converted": False, "rate_date": None,
+        "amount": "119.00",
+        "currency": "EUR",
+        "formatted": "119,00\xa0€",
+        "converted": False,
+        "rate_date": None,
     }
     assert variant["options"] == {"Color": "Rojo"}
 
@@ -48,7 +55,9 @@ def test_detail_has_variants_with_prices(world: CatalogWorld) -> None:
         ({"page_size": "-5"}, "page_size"),
     ],
 )
-def test_invalid_parameters_get_a_clear_400(world: CatalogWorld, params: dict[str, str], field: str) -> None:
+def test_invalid_parameters_get_a_clear_400(
+    world: CatalogWorld, params: dict[str, str], field: str
+) -> None:
     response = Client().get("/api/v1/products/", params)
     assert response.status_code == 400
     body = response.json()
@@ -68,7 +77,10 @@ def test_drafts_only_for_staff_of_their_own_shop(world: CatalogWorld) -> None:
     assert anonymous.get(f"/api/v1/products/{world.coat_draft.pk}/").status_code == 404
     staff_a = Client()
     staff_a.force_login(world.owner_a)
-    slugs = {p["slug"] for p in staff_a.get("/api/v1/products/", {"include_drafts": "true"}).json()["results"]}
+    slugs = {
+        p["slug"]
+        for p in staff_a.get("/api/v1/products/", {"include_drafts": "true"}).json()["results"]
+    }
     assert slugs == {"silk-dress", "wool-coat", "diver-watch"}  # not shop B's draft
     assert staff_a.get(f"/api/v1/products/{world.watch_draft.pk}/").status_code == 404
     assert staff_a.get(f"/api/v1/products/{world.coat_draft.pk}/").status_code == 200

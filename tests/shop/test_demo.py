@@ -12,8 +12,12 @@ pytestmark = pytest.mark.django_db
 
 def _counts() -> tuple[int, ...]:
     return (
-        Shop.objects.count(), Product.objects.count(), Variant.objects.count(),
-        VariantPrice.objects.count(), ProductImage.objects.count(), User.objects.count(),
+        Shop.objects.count(),
+        Product.objects.count(),
+        Variant.objects.count(),
+        VariantPrice.objects.count(),
+        ProductImage.objects.count(),
+        User.objects.count(),
         StaffMembership.objects.count(),
     )
 

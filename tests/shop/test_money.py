@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from shop.catalog.selectors import product_views, with_display_data
 from shop.catalog.models import Product
+from shop.catalog.selectors import product_views, with_display_data
 from shop.pricing.money import CurrencyError, Money, format_money, quantize
 from shop.pricing.selectors import FxTable, NoPriceError, price_in
 from tests.factories import make_fx
@@ -22,7 +22,9 @@ from tests.factories import make_fx
         ("3.745", "SAR", "3.75"),
     ],
 )
-def test_quantize_uses_each_currencys_minor_units(amount: str, currency: str, expected: str) -> None:
+def test_quantize_uses_each_currencys_minor_units(
+    amount: str, currency: str, expected: str
+) -> None:
     assert quantize(Decimal(amount), currency) == Decimal(expected)
     assert str(quantize(Decimal(amount), currency)) == expected
 

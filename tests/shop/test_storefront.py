@@ -83,7 +83,9 @@ def test_listing_search_filters_and_pagination(world: CatalogWorld) -> None:
     assert len(first.context["products"]) == 24
     second = client.get(_url("storefront:products"), {"q": "cotton", "page": 2})
     assert len(second.context["products"]) == 6
-    assert client.get(_url("storefront:products"), {"q": "cotton", "page": "zzz"}).status_code == 200
+    assert (
+        client.get(_url("storefront:products"), {"q": "cotton", "page": "zzz"}).status_code == 200
+    )
     by_colour = client.get(_url("storefront:products"), {"option": [world.red.pk]})
     assert [p.slug for p in by_colour.context["products"]] == ["silk-dress"]
     by_category = client.get(_url("storefront:category", "en", "dresses"))
@@ -95,7 +97,12 @@ def test_listing_search_filters_and_pagination(world: CatalogWorld) -> None:
 def test_bad_filters_are_reported_not_crashing(world: CatalogWorld) -> None:
     response = Client().get(
         _url("storefront:products"),
-        {"category": "no-such-category", "option": ["abc", "999999"], "sort": "evil", "q": "x" * 500},
+        {
+            "category": "no-such-category",
+            "option": ["abc", "999999"],
+            "sort": "evil",
+            "q": "x" * 500,
+        },
     )
     assert response.status_code == 200
     assert "Unknown category." in response.content.decode()
