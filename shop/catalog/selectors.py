@@ -142,6 +142,10 @@ class ProductView:
         return min(prices, key=lambda p: p.money.amount) if prices else None
 
     @property
+    def has_price_range(self) -> bool:
+        return len({v.price.money.amount for v in self.variants if v.price is not None}) > 1
+
+    @property
     def total_stock(self) -> int:
         return sum(v.stock for v in self.variants)
 
