@@ -41,7 +41,7 @@ system-deps:
 
 # Compiled translations are build output; Babel compiles them without GNU gettext.
 messages: install
-	@$(VENV)/bin/pybabel compile -q -d locale -D django
+	$(VENV)/bin/pybabel compile -d locale -D django
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+VAR_DIR = Path(os.environ.get("SHOWROOM_VAR_DIR", BASE_DIR / "var"))
 
 EMBEDDED_REDIS_HOST = "127.0.0.1"
 EMBEDDED_REDIS_PORT = int(os.environ.get("EMBEDDED_REDIS_PORT", "6399"))

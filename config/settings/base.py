@@ -11,12 +11,12 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from config.services import EMBEDDED_REDIS_URL
+from config.services import EMBEDDED_REDIS_URL, VAR_DIR
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
-VAR_DIR = BASE_DIR / "var"  # local state of the embedded default (SQLite file, logs)
-VAR_DIR.mkdir(exist_ok=True)
+# Local state of the embedded default (SQLite file, logs): var/, or SHOWROOM_VAR_DIR.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)

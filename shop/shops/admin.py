@@ -54,7 +54,11 @@ class ShopScopingMixin:
         shop_ids = self._shop_ids(request)
         if obj is None or shop_ids is None or obj.pk is None:
             return True
-        return _owning_shop_id(obj, self.shop_path) in shop_ids
+        return _owning_shop_id(obj, self._object_shop_path) in shop_ids
+
+    @property
+    def _object_shop_path(self) -> str:
+        return self.shop_path
 
     def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return super().has_view_permission(request, obj) and self._object_allowed(request, obj)  # type: ignore[misc]
@@ -109,7 +113,17 @@ class ShopScopedAdmin(ShopScopingMixin, admin.ModelAdmin):
 
 
 class ShopScopedInline(ShopScopingMixin):
-    """Mixin for inlines: rows and choices limited to the user's shops."""
+    """Mixin for inlines: rows and choices limited to the user's shops.
+
+    Django passes the *parent* object to an inline's permission checks, so those follow
+    ``parent_shop_path`` (from the parent to its shop), while rows follow ``shop_path``.
+    """
+
+    parent_shop_path = "shop"
+
+    @property
+    def _object_shop_path(self) -> str:
+        return self.parent_shop_path
 
     def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return super().has_add_permission(request, obj) and self._object_allowed(request, obj)  # type: ignore[misc]
@@ -161,6 +175,7 @@ class StaffMembershipAdmin(ShopScopedAdmin):
 class StaffInline(ShopScopedInline, admin.TabularInline):
     model = StaffMembership
     shop_path = "shop"
+    parent_shop_path = "id"
     extra = 0
     fields = ("user", "role")
     readonly_fields = ("user",)

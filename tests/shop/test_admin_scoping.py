@@ -46,10 +46,21 @@ def test_other_shops_product_is_unreachable_by_direct_url(world: CatalogWorld, a
     assert world.watch.slug == "diver-watch" and Product.objects.filter(pk=world.watch.pk).exists()
 
 
-def test_own_product_can_be_edited(world: CatalogWorld) -> None:
+def test_own_product_can_be_edited_with_its_texts_and_images(world: CatalogWorld) -> None:
     client = _client_for(world.owner_a)
     url = reverse("admin:catalog_product_change", args=[world.dress.pk])
-    assert client.get(url).status_code == 200
+    response = client.get(url)
+    assert response.status_code == 200
+    inlines = {f.formset.prefix: f for f in response.context["inline_admin_formsets"]}
+    assert set(inlines) == {"translations", "images"}
+    assert inlines["translations"].formset.initial_form_count() == 3
+    assert inlines["translations"].has_add_permission
+
+
+def test_other_shops_rows_never_appear_in_inlines(world: CatalogWorld) -> None:
+    client = _client_for(world.owner_b)
+    response = client.get(reverse("admin:catalog_product_change", args=[world.dress.pk]))
+    assert response.status_code == 302  # shop A's product does not exist for shop B's owner
 
 
 def test_foreign_key_choices_are_limited_to_own_shop(world: CatalogWorld) -> None:
