@@ -139,22 +139,24 @@ class TestServices:
 def choose_test_services() -> TestServices:
     """Pick the test database and Redis: explicit env vars, then the CI services, then embedded.
 
-    The embedded Redis URL is handed down by the test runner in ``SHOWROOM_TEST_REDIS_URL``
-    (see tests/conftest.py), so every xdist worker shares one server.
+    ``SHOWROOM_TEST_SERVICES=embedded`` skips the CI services (to test the fallback on a
+    machine that has them). The embedded Redis URL is handed to xdist workers in
+    ``SHOWROOM_TEST_REDIS_URL``, so they all share the one server the controller started.
     """
+    use_local = os.environ.get("SHOWROOM_TEST_SERVICES", "auto") != "embedded"
     database_url = os.environ.get("DATABASE_URL")
     if database_url:
         db_label = f"{urlparse(database_url).scheme} from DATABASE_URL"
-    elif port_open("127.0.0.1", 5432):
+    elif use_local and port_open("127.0.0.1", 5432):
         database_url, db_label = CI_POSTGRES_URL, "postgresql at 127.0.0.1:5432 (test)"
     else:
         database_url = f"sqlite:///{VAR_DIR / 'test.sqlite3'}"
-        db_label = "sqlite (PostgreSQL not reachable on 127.0.0.1:5432)"
+        db_label = "sqlite (embedded default)"
 
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         redis_label = f"redis from REDIS_URL ({redis_url})"
-    elif redis_answers(CI_REDIS_URL):
+    elif use_local and redis_answers(CI_REDIS_URL):
         redis_url, redis_label = CI_REDIS_URL, "redis at 127.0.0.1:6379"
     else:
         redis_url = os.environ.get("SHOWROOM_TEST_REDIS_URL", "")

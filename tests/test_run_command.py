@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from config.services import free_port, port_open
+from tests.subprocess_env import child_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,19 +26,12 @@ def _wait_for(predicate, timeout: float) -> bool:  # type: ignore[no-untyped-def
 
 def test_run_starts_everything_and_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     web_port, redis_port = free_port(), free_port()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"REDIS_URL", "DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DEBUG"}
-    }
-    env.update(
-        {
-            "PORT": str(web_port),
-            "EMBEDDED_REDIS_PORT": str(redis_port),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-            "MEDIA_ROOT": str(tmp_path / "media"),
-            "SHOWROOM_VAR_DIR": str(tmp_path / "var"),
-        }
+    env = child_env(
+        PORT=str(web_port),
+        EMBEDDED_REDIS_PORT=str(redis_port),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        MEDIA_ROOT=str(tmp_path / "media"),
+        SHOWROOM_VAR_DIR=str(tmp_path / "var"),
     )
     runner = subprocess.Popen(
         [sys.executable, "-m", "config.run"],

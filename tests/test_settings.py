@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.subprocess_env import child_env
+
 ROOT = Path(__file__).resolve().parent.parent
 PROBE = (
     "import json, django; from django.conf import settings; django.setup(); "
@@ -22,8 +24,7 @@ PROBE = (
 
 
 def _settings_with(env: dict[str, str], module: str = "config.settings.base") -> dict[str, object]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}}
-    clean.update({"DJANGO_SETTINGS_MODULE": module, **env})
+    clean = child_env(DJANGO_SETTINGS_MODULE=module, **env)
     out = subprocess.run(
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
@@ -72,8 +73,7 @@ PRODUCTION_ENV = {
 
 
 def test_production_settings_pass_check_deploy_without_warnings() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
-    env.update({"DJANGO_SETTINGS_MODULE": "config.settings.production", **PRODUCTION_ENV})
+    env = child_env(DJANGO_SETTINGS_MODULE="config.settings.production", **PRODUCTION_ENV)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -106,6 +106,6 @@ def test_entry_points_import(module: str) -> None:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base"},
+        env=child_env(DJANGO_SETTINGS_MODULE="config.settings.base"),
     )
     assert out.stdout.strip() in {"ProtocolTypeRouter", "Celery"}
