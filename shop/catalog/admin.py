@@ -25,7 +25,7 @@ from shop.catalog.models import (
     VariantPrice,
 )
 from shop.catalog.services import InvalidImageError, image_make_thumbnail, product_set_status
-from shop.pricing.money import minor_units
+from shop.pricing.money import minor_units, quantize
 from shop.shops.admin import ShopScopedAdmin, ShopScopedInline
 
 
@@ -74,13 +74,9 @@ class ProductAdmin(ShopScopedAdmin):
     list_filter = ("status", "category", "is_featured")
     search_fields = ("slug", "translations__name", "variants__sku")
     list_select_related = ("shop", "category")
-    prepopulated_fields = {"slug": ()}
     inlines = [ProductTranslationInline, ProductImageInline]
     actions = ["publish", "unpublish"]
     filter_horizontal = ("attributes",)
-
-    def get_prepopulated_fields(self, request: HttpRequest, obj: Any = None) -> dict[str, Any]:
-        return {}
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -126,7 +122,7 @@ class VariantPriceForm(forms.ModelForm):
             value: Decimal | None = cleaned.get(name)
             if currency and value is not None:
                 digits = minor_units(currency)
-                if -value.as_tuple().exponent > digits:  # type: ignore[operator]
+                if value != quantize(value, currency):  # 119.0000 is fine, 119.005 is not
                     self.add_error(
                         name,
                         _("%(currency)s amounts have %(digits)d decimal places at most.")

@@ -143,3 +143,40 @@ def test_shopper_without_membership_cannot_use_admin(world: CatalogWorld) -> Non
     world.shopper.save()
     client = _client_for(world.shopper)
     assert client.get(reverse("admin:catalog_product_changelist")).status_code == 403
+
+
+def test_variant_prices_must_fit_the_currencys_minor_units(world: CatalogWorld) -> None:
+    client = _client_for(world.owner_a)
+    variant = world.dress.variants.get()
+    url = reverse("admin:catalog_variant_change", args=[variant.pk])
+    existing = list(variant.prices.order_by("id"))
+    data = {
+        "product": world.dress.pk,
+        "sku": variant.sku,
+        "stock": 3,
+        "weight_grams": 0,
+        "is_active": "on",
+        "position": 0,
+        "prices-TOTAL_FORMS": len(existing) + 1,
+        "prices-INITIAL_FORMS": len(existing),
+        f"prices-{len(existing)}-currency": "JPY",
+        f"prices-{len(existing)}-amount": "1999.5",
+    }
+    for index, price in enumerate(existing):
+        data.update(
+            {
+                f"prices-{index}-id": price.pk,
+                f"prices-{index}-variant": variant.pk,
+                f"prices-{index}-currency": price.currency,
+                f"prices-{index}-amount": price.amount,
+            }
+        )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "JPY amounts have 0 decimal places at most." in response.content.decode()
+    assert not variant.prices.filter(currency="JPY").exists()
+    variant.refresh_from_db()
+    assert variant.stock == 10  # nothing of the rejected form was saved
+    data[f"prices-{len(existing)}-amount"] = "19995"
+    assert client.post(url, data).status_code == 302
+    assert variant.prices.get(currency="JPY").amount == 19995
