@@ -47,6 +47,11 @@ INSTALLED_APPS = [
     "shop.shops",
     "shop.pricing",
     "shop.catalog",
+    "shop.cart",
+    "shop.shipping",
+    "shop.vouchers",
+    "shop.orders",
+    "shop.payments",
     "shop.storefront",
     "shop.demo",
 ]
@@ -121,7 +126,12 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "release-expired-stock-reservations": {
+        "task": "shop.orders.tasks.release_expired_reservations",
+        "schedule": 60.0,
+    },
+}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 AUTH_USER_MODEL = "accounts.User"
@@ -168,6 +178,17 @@ COUNTRY_HEADER = env.str("COUNTRY_HEADER", default="HTTP_CF_IPCOUNTRY")
 FX_MAX_AGE_DAYS = env.int("FX_MAX_AGE_DAYS", default=30)
 # Rates are usually quoted against one currency; other pairs are crossed through it.
 FX_PIVOT_CURRENCY = env.str("FX_PIVOT_CURRENCY", default="USD")
+
+# Checkout ----------------------------------------------------------------------------------
+STOCK_RESERVATION_MINUTES = env.int("STOCK_RESERVATION_MINUTES", default=10)
+# Gateway used for new payments: "test" (deterministic test cards, no network) or "stripe".
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="test")
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Point these at a Stripe-compatible server (e.g. localstripe) for tests and demos.
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 
 # Static and media ---------------------------------------------------------------------------
 STATIC_URL = "/static/"

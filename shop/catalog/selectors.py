@@ -276,6 +276,8 @@ def categories_for_menu(language: str) -> list[tuple[str, str]]:
 
 
 __all__ = [
+    "variant_label",
+    "variant_price",
     "ProductFilters",
     "ProductView",
     "VariantView",

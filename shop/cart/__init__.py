@@ -1,0 +1,1 @@
+"""Shopping carts: anonymous (session) and signed-in, merged on login, one currency each."""

@@ -1,0 +1,1 @@
+"""Orders: placing them (checkout), stock reservations, the state machine, shipments, e-mails."""

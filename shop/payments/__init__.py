@@ -1,0 +1,1 @@
+"""Payment gateways behind one interface (``test`` and ``stripe``), payments, refunds, webhooks."""

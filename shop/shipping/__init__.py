@@ -1,0 +1,1 @@
+"""Shipping zones (country groups) and rates per shop: flat or by weight, priced per currency."""
