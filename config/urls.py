@@ -10,6 +10,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from shop.catalog.api import ProductViewSet
+from shop.orders.api import OrderViewSet
+from shop.payments.views import stripe_webhook
 from shop.pricing.views import set_currency
 
 admin.site.site_header = "Showroom"
@@ -18,6 +20,7 @@ admin.site.index_title = "Merchant admin"
 
 api_v1 = DefaultRouter(trailing_slash=True)
 api_v1.register("products", ProductViewSet, basename="product")
+api_v1.register("orders", OrderViewSet, basename="order")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -26,11 +29,15 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("currency/", set_currency, name="set_currency"),
+    path("payments/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("shop.accounts.urls")),
+    path("cart/", include("shop.cart.urls")),
+    path("payments/", include("shop.payments.urls")),
+    path("", include("shop.orders.urls")),
     path("", include("shop.storefront.urls")),
     prefix_default_language=True,
 )

@@ -171,6 +171,23 @@ def product_text(product: Product, language: str) -> tuple[str, str, str]:
     return product.slug, "", product.shop.default_language
 
 
+def variant_price(variant: Variant, *, currency: str, fx: FxTable) -> Price:
+    """The variant's unit price in ``currency`` (explicit, else FX). Raises NoPriceError.
+
+    Uses prefetched ``prices`` and ``product.shop`` when present.
+    """
+    explicit = {p.currency: p.amount for p in variant.prices.all()}
+    return price_in(
+        explicit, currency, preferred_source=variant.product.shop.default_currency, fx=fx
+    )
+
+
+def variant_label(variant: Variant, language: str) -> str:
+    """"Red / M" style label from the variant's option values, or its SKU."""
+    values = sorted(variant.option_values.all(), key=lambda v: (v.attribute.position, v.position))
+    return " / ".join(v.name_in(language) for v in values) or variant.sku
+
+
 def _variant_view(
     variant: Variant, *, language: str, currency: str, fx: FxTable, shop_currency: str
 ) -> VariantView:

@@ -28,7 +28,9 @@ from shop.catalog.services import product_image_add, product_set_status
 from shop.demo import data
 from shop.pricing.models import FxRate
 from shop.pricing.money import quantize
+from shop.shipping.models import ShippingRate, ShippingRatePrice, ShippingZone
 from shop.shops.models import Role, Shop
+from shop.vouchers.models import Voucher, VoucherAmount
 from shop.shops.services import staff_add
 
 DEMO_PASSWORD = "showroom-demo"
@@ -196,6 +198,51 @@ def _stock(sku: str) -> int:
     return rng.choice([0, 2, 4, 7, 10, 12, 15, 20])
 
 
+def _shipping(shop: Shop) -> None:
+    for zone_name, countries, rates in data.SHIPPING.get(shop.slug, []):
+        zone, _ = ShippingZone.objects.update_or_create(
+            shop=shop, name=zone_name, defaults={"countries": countries}
+        )
+        for rate_name, kind, days, prices in rates:
+            rate, _ = ShippingRate.objects.update_or_create(
+                zone=zone, name=rate_name, defaults={"kind": kind, "delivery_days": days}
+            )
+            for currency, (base, per_kg, free_over) in prices.items():
+                ShippingRatePrice.objects.update_or_create(
+                    rate=rate,
+                    currency=currency,
+                    defaults={
+                        "amount": Decimal(base),
+                        "per_kg": Decimal(per_kg),
+                        "free_over": Decimal(free_over) if free_over else None,
+                    },
+                )
+
+
+def _vouchers(shop: Shop) -> None:
+    for code, kind, percentage, amounts, limit, per_customer in data.VOUCHERS.get(shop.slug, []):
+        voucher, _ = Voucher.objects.update_or_create(
+            shop=shop,
+            code=code,
+            defaults={
+                "kind": kind,
+                "percentage": Decimal(percentage) if percentage else None,
+                "usage_limit": limit,
+                "per_customer_limit": per_customer,
+                "name": code,
+            },
+        )
+        for currency, (discount, min_spend) in amounts.items():
+            VoucherAmount.objects.update_or_create(
+                voucher=voucher,
+                currency=currency,
+                defaults={
+                    "discount": Decimal(discount) if discount else None,
+                    "min_spend": Decimal(min_spend) if min_spend else None,
+                },
+            )
+
+
 @transaction.atomic
 def demo_load() -> DemoSummary:
     """Create or refresh the demo marketplace and return what it holds."""
@@ -297,6 +344,9 @@ def demo_load() -> DemoSummary:
             )
         summary.products += 1
 
+    for shop in shops.values():
+        _shipping(shop)
+        _vouchers(shop)
     summary.shops = len(shops)
     summary.variants = Variant.objects.filter(shop__in=shops.values()).count()
     return summary

@@ -101,3 +101,14 @@ def address_parse(data: dict[str, object]) -> ShippingAddress:
                 field = "postal_code"
             errors[field or "address"] = FIELD_MESSAGES.get(field, lambda: _("Check this address."))()
         raise AddressError(errors) from invalid
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """(code, name in ``language``) for every known country, sorted by name."""
+    from django.utils.translation import to_locale
+
+    try:
+        names = Locale.parse(to_locale(language)).territories
+    except (ValueError, LookupError):
+        names = Locale("en").territories
+    return sorted(((code, names.get(code, code)) for code in COUNTRIES), key=lambda item: item[1])
