@@ -1,7 +1,7 @@
 from django.urls import path
 
 from shop.orders import views
-from shop.payments.views import pay
+from shop.payments.views import pay, stripe_confirm
 
 app_name = "orders"
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("orders/", views.order_list, name="list"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path("orders/<str:number>/pay/", pay, name="pay"),
+    path("orders/<str:number>/pay/stripe/", stripe_confirm, name="stripe-confirm"),
 ]

@@ -105,6 +105,20 @@ def payment_test_confirm(*, payment: Payment, approve: bool) -> Payment:
     return payment_apply_result(payment=payment, result=result, actor=Actor(label="gateway:test"))
 
 
+def payment_stripe_confirm(*, order: Order, payment_method: str) -> Payment:
+    """Confirm the order's open Stripe intent with a card Stripe.js collected on the page."""
+    from shop.payments.gateways.stripe_gateway import StripeGateway
+
+    if not payment_method.startswith("pm_") or len(payment_method) > 100:
+        raise PaymentError(_("That card could not be used; try again."), "invalid_payment_method")
+    payment = payment_start(order=order, gateway_name="stripe")
+    try:
+        result = StripeGateway().confirm_with_method(payment, payment_method)
+    except GatewayError as failed:
+        raise PaymentError(str(failed), failed.code) from failed
+    return payment_apply_result(payment=payment, result=result, actor=Actor(label="gateway:stripe"))
+
+
 def payment_refresh(*, payment: Payment) -> Payment:
     """Ask the gateway (e.g. after the Stripe.js redirect) instead of waiting for a webhook."""
     if payment.status == PaymentStatus.SUCCEEDED or not payment.reference:
@@ -186,4 +200,4 @@ def stripe_webhook_handle(event: Any) -> str:
         return "ignored"
 
 
-__all__ = ["PaymentError", "payment_refresh", "payment_refund", "payment_start", "payment_test_charge", "payment_test_confirm", "stripe_webhook_handle"]
+__all__ = ["PaymentError", "payment_stripe_confirm", "payment_refresh", "payment_refund", "payment_start", "payment_test_charge", "payment_test_confirm", "stripe_webhook_handle"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from django import forms
@@ -21,6 +22,7 @@ from shop.payments.models import PaymentStatus
 from shop.payments.services import (
     PaymentError,
     payment_start,
+    payment_stripe_confirm,
     payment_test_charge,
     payment_test_confirm,
     stripe_webhook_handle,
@@ -67,8 +69,26 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
         "order": order, "payment": payment, "form": form, "error": error,
         "stripe": gateway.confirms_in_browser, "stripe_js": settings.STRIPE_JS_URL,
         "stripe_key": settings.STRIPE_PUBLISHABLE_KEY,
-        "return_url": request.build_absolute_uri(_order_url(order, payment.pk)),
+        "confirm_url": reverse("orders:stripe-confirm", args=[order.number]) + (f"?token={request.GET['token']}" if request.GET.get("token") else ""),
     })
+
+
+@require_POST
+def stripe_confirm(request: HttpRequest, number: str) -> HttpResponse:
+    """JSON endpoint the Stripe payment page posts the PaymentMethod id to."""
+    order = viewer_order(request, number)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return JsonResponse({"status": "done", "redirect": _order_url(order)})
+    try:
+        payment = payment_stripe_confirm(order=order, payment_method=request.POST.get("payment_method", ""))
+    except PaymentError as refused:
+        return JsonResponse({"status": "error", "code": refused.code, "error": str(refused)}, status=400)
+    body: dict[str, str] = {"status": payment.status, "redirect": _order_url(order, payment.pk)}
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
+        body["client_secret"] = payment.client_secret
+    if payment.error and payment.status != PaymentStatus.SUCCEEDED:
+        body.update(status="error", code="card_declined", error=payment.error)
+    return JsonResponse(body, status=400 if body["status"] == "error" else 200)
 
 
 def test_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
@@ -100,9 +120,16 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     if not signature or not settings.STRIPE_WEBHOOK_SECRET:
         return HttpResponseBadRequest("missing signature")
     try:
-        event = construct_event(request.body, signature)
+        construct_event(request.body, signature)  # verifies the signature and the timestamp
+        event = json.loads(request.body)
+        if not isinstance(event, dict) or not {"id", "type", "data"} <= event.keys():
+            raise ValueError("not a Stripe event")
     except Exception as invalid:  # noqa: BLE001 - stripe raises ValueError or SignatureVerificationError
         logger.warning("stripe webhook rejected: %s", invalid)
         return HttpResponseBadRequest("invalid signature or payload")
-    outcome = stripe_webhook_handle(event)
+    try:
+        outcome = stripe_webhook_handle(event)
+    except (KeyError, TypeError, AttributeError) as malformed:  # signed, but not the shape we know
+        logger.warning("stripe webhook %s malformed: %r", event.get("id"), malformed)
+        return HttpResponseBadRequest("malformed event")
     return JsonResponse({"received": True, "outcome": outcome})

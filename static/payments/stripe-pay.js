@@ -1,5 +1,6 @@
-// Stripe payment page: confirm the PaymentIntent created by the server with Stripe.js,
-// then go to the order page, which asks the server for the outcome (webhooks confirm it too).
+// Stripe payment page. Stripe.js collects the card (a PaymentMethod); our server confirms the
+// PaymentIntent it created with an idempotency key; when the bank asks for 3-D Secure,
+// Stripe.js runs it here; then the order page asks the server for the outcome.
 const form = document.getElementById("stripe-form");
 
 function loadStripe(src) {
@@ -13,6 +14,14 @@ function loadStripe(src) {
   });
 }
 
+async function confirmOnServer(paymentMethodId) {
+  const body = new FormData();
+  body.append("payment_method", paymentMethodId);
+  body.append("csrfmiddlewaretoken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+  const response = await fetch(form.dataset.confirm, { method: "POST", body, credentials: "same-origin" });
+  return response.json();
+}
+
 if (form) {
   const errors = document.getElementById("card-errors");
   const button = document.getElementById("stripe-pay");
@@ -24,13 +33,20 @@ if (form) {
       event.preventDefault();
       button.disabled = true;
       errors.textContent = "";
-      const result = await stripe.confirmCardPayment(form.dataset.secret, { payment_method: { card } });
-      if (result.error) {
-        errors.textContent = result.error.message;
+      try {
+        const created = await stripe.createPaymentMethod({ type: "card", card });
+        if (created.error) throw new Error(created.error.message);
+        const outcome = await confirmOnServer(created.paymentMethod.id);
+        if (outcome.status === "error") throw new Error(outcome.error);
+        if (outcome.status === "requires_action") {
+          const action = await stripe.confirmCardPayment(outcome.client_secret);
+          if (action.error) throw new Error(action.error.message || "Authentication failed");
+        }
+        window.location.assign(outcome.redirect);
+      } catch (error) {
+        errors.textContent = error.message;
         button.disabled = false;
-        return;
       }
-      window.location.assign(form.dataset.return);
     });
   }).catch((error) => { errors.textContent = error.message; });
 }

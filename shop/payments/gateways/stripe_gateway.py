@@ -77,6 +77,25 @@ class StripeGateway(Gateway):
             raise GatewayError(_("The payment provider is unavailable; try again."), "provider_error") from failure
         return result_from_intent(intent)
 
+    def confirm_with_method(self, payment: Payment, payment_method: str) -> ChargeResult:
+        """Attach the card collected by Stripe.js (a PaymentMethod id) and confirm the intent.
+
+        Stripe answers succeeded, requires_action (the page then runs 3-D Secure with
+        Stripe.js) or a card error (the intent stays usable for another card).
+        """
+        client = stripe_client()
+        try:
+            client.v1.payment_intents.update(payment.reference, params={"payment_method": payment_method})
+            intent = client.v1.payment_intents.confirm(payment.reference)
+        except stripe.CardError as declined:
+            return ChargeResult(PaymentStatus.PENDING, reference=payment.reference,
+                                error=declined.user_message or _("Your card was declined."))
+        except stripe.InvalidRequestError as invalid:
+            raise GatewayError(_("That card could not be used; try again."), "invalid_request") from invalid
+        except stripe.StripeError as failure:
+            raise GatewayError(_("The payment provider is unavailable; try again."), "provider_error") from failure
+        return result_from_intent(intent)
+
     def refund(self, payment: Payment, amount: Decimal, idempotency_key: str) -> RefundResult:
         try:
             refund = stripe_client().v1.refunds.create(
