@@ -161,29 +161,66 @@ def build_world() -> CatalogWorld:
     )
 
 
-def make_shipping(shop: Shop, countries: list[str] | None = None, prices: dict[str, str] | None = None, *, kind: str = "flat", per_kg: str = "0", free_over: str | None = None, name: str = "Standard"):  # type: ignore[no-untyped-def]
+def make_shipping(
+    shop: Shop,
+    countries: list[str] | None = None,
+    prices: dict[str, str] | None = None,
+    *,
+    kind: str = "flat",
+    per_kg: str = "0",
+    free_over: str | None = None,
+    name: str = "Standard",
+):  # type: ignore[no-untyped-def]
     from shop.shipping.models import ShippingRate, ShippingRatePrice, ShippingZone
 
     zone = ShippingZone.objects.create(shop=shop, name=f"{name} zone", countries=countries or ["*"])
     rate = ShippingRate.objects.create(zone=zone, name=name, kind=kind)
     for currency, amount in (prices or {"USD": "5.00"}).items():
         ShippingRatePrice.objects.create(
-            rate=rate, currency=currency, amount=Decimal(amount), per_kg=Decimal(per_kg),
+            rate=rate,
+            currency=currency,
+            amount=Decimal(amount),
+            per_kg=Decimal(per_kg),
             free_over=Decimal(free_over) if free_over else None,
         )
     return rate
 
 
-def make_voucher(shop: Shop, code: str, *, kind: str = "percentage", percentage: str | None = "10", amounts: dict[str, tuple[str | None, str | None]] | None = None, **fields: object):  # type: ignore[no-untyped-def]
+def make_voucher(
+    shop: Shop,
+    code: str,
+    *,
+    kind: str = "percentage",
+    percentage: str | None = "10",
+    amounts: dict[str, tuple[str | None, str | None]] | None = None,
+    **fields: object,
+):  # type: ignore[no-untyped-def]
     from shop.vouchers.models import Voucher, VoucherAmount
 
-    voucher = Voucher.objects.create(shop=shop, code=code, kind=kind, percentage=Decimal(percentage) if percentage else None, **fields)
+    voucher = Voucher.objects.create(
+        shop=shop,
+        code=code,
+        kind=kind,
+        percentage=Decimal(percentage) if percentage else None,
+        **fields,
+    )
     for currency, (discount, minimum) in (amounts or {}).items():
-        VoucherAmount.objects.create(voucher=voucher, currency=currency, discount=Decimal(discount) if discount else None, min_spend=Decimal(minimum) if minimum else None)
+        VoucherAmount.objects.create(
+            voucher=voucher,
+            currency=currency,
+            discount=Decimal(discount) if discount else None,
+            min_spend=Decimal(minimum) if minimum else None,
+        )
     return voucher
 
 
-ADDRESS = {"name": "Ana Ruiz", "line1": "Calle Mayor 1", "city": "Madrid", "postal_code": "28001", "country": "ES"}
+ADDRESS = {
+    "name": "Ana Ruiz",
+    "line1": "Calle Mayor 1",
+    "city": "Madrid",
+    "postal_code": "28001",
+    "country": "ES",
+}
 
 
 def address(**changes: str):  # type: ignore[no-untyped-def]

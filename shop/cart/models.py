@@ -8,7 +8,11 @@ from shop.catalog.models import Variant
 
 class Cart(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cart",
     )
     currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -28,5 +32,10 @@ class CartLine(models.Model):
         ordering = ["added_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["cart", "variant"], name="unique_variant_per_cart"),
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="cart_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="cart_quantity_positive"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id}"

@@ -29,7 +29,9 @@ def cart_for_request(request: HttpRequest) -> Cart | None:
 
 def cart_items_by_shop(cart: Cart) -> dict[int, list[tuple[int, int]]]:
     grouped: dict[int, list[tuple[int, int]]] = {}
-    for variant_id, shop_id, quantity in cart.lines.values_list("variant_id", "variant__shop_id", "quantity"):
+    for variant_id, shop_id, quantity in cart.lines.values_list(
+        "variant_id", "variant__shop_id", "quantity"
+    ):
         grouped.setdefault(shop_id, []).append((variant_id, quantity))
     return grouped
 
@@ -39,7 +41,12 @@ def cart_groups(cart: Cart, *, language: str) -> list[CartGroup]:
     grouped = cart_items_by_shop(cart)
     shops = Shop.objects.in_bulk(list(grouped))
     return [
-        CartGroup(shops[shop_id], checkout_quote(shop=shops[shop_id], items=items, currency=cart.currency, language=language, fx=fx))
+        CartGroup(
+            shops[shop_id],
+            checkout_quote(
+                shop=shops[shop_id], items=items, currency=cart.currency, language=language, fx=fx
+            ),
+        )
         for shop_id, items in grouped.items()
     ]
 

@@ -123,11 +123,12 @@ def cart_merge_on_login(*, request: HttpRequest, user: User) -> None:
     )
     for line in anonymous.lines.select_related("variant"):
         existing = CartLine.objects.filter(cart=target, variant=line.variant).first()
-        quantity = min(line.quantity + (existing.quantity if existing else 0), line.variant.stock, MAX_QUANTITY)
+        quantity = min(
+            line.quantity + (existing.quantity if existing else 0), line.variant.stock, MAX_QUANTITY
+        )
         if quantity <= 0:
             continue
-        CartLine.objects.update_or_create(cart=target, variant=line.variant, defaults={"quantity": quantity})
+        CartLine.objects.update_or_create(
+            cart=target, variant=line.variant, defaults={"quantity": quantity}
+        )
     anonymous.delete()
-
-
-

@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from shop.cart.selectors import cart_count, cart_for_request, cart_groups
-from shop.cart.services import MAX_QUANTITY, CartError, cart_add_item, cart_get_or_create, cart_set_currency, cart_set_quantity
+from shop.cart.services import (
+    MAX_QUANTITY,
+    CartError,
+    cart_add_item,
+    cart_get_or_create,
+    cart_set_currency,
+    cart_set_quantity,
+)
 
 
 class CartLineForm(forms.Form):
@@ -33,18 +40,27 @@ def _back(request: HttpRequest, fallback: str) -> HttpResponse:
 
 @require_POST
 def cart_add(request: HttpRequest) -> HttpResponse:
-    form = CartLineForm({"variant": request.POST.get("variant"), "quantity": request.POST.get("quantity", 1)})
+    form = CartLineForm(
+        {"variant": request.POST.get("variant"), "quantity": request.POST.get("quantity", 1)}
+    )
     if not form.is_valid() or form.cleaned_data["quantity"] < 1:
         message, code, ok = _("Choose an option and a quantity."), "invalid", False
     else:
         cart = cart_get_or_create(request=request, currency=request.currency)  # type: ignore[attr-defined]
         try:
-            cart_add_item(cart=cart, variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"])
+            cart_add_item(
+                cart=cart,
+                variant_id=form.cleaned_data["variant"],
+                quantity=form.cleaned_data["quantity"],
+            )
             message, code, ok = _("Added to your cart."), "added", True
         except CartError as refused:
             message, code, ok = str(refused), refused.code, False
     if _wants_json(request):
-        return JsonResponse({"ok": ok, "code": code, "message": message, "count": cart_count(request)}, status=200 if ok else 400)
+        return JsonResponse(
+            {"ok": ok, "code": code, "message": message, "count": cart_count(request)},
+            status=200 if ok else 400,
+        )
     (messages.success if ok else messages.error)(request, message)
     return _back(request, "storefront:home")
 
@@ -57,7 +73,11 @@ def cart_update(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("That change could not be made."))
         return redirect("cart:detail")
     try:
-        cart_set_quantity(cart=cart, variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"])
+        cart_set_quantity(
+            cart=cart,
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
+        )
     except CartError as refused:
         messages.error(request, str(refused))
     return redirect("cart:detail")
@@ -68,6 +88,8 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
     groups = []
     if cart is not None:
         if cart_set_currency(cart=cart, currency=request.currency):  # type: ignore[attr-defined]
-            messages.info(request, _("Your cart is now priced in %(currency)s.") % {"currency": cart.currency})
+            messages.info(
+                request, _("Your cart is now priced in %(currency)s.") % {"currency": cart.currency}
+            )
         groups = cart_groups(cart, language=get_language() or "en")
     return render(request, "cart/detail.html", {"groups": groups, "cart": cart})

@@ -183,7 +183,7 @@ def variant_price(variant: Variant, *, currency: str, fx: FxTable) -> Price:
 
 
 def variant_label(variant: Variant, language: str) -> str:
-    """"Red / M" style label from the variant's option values, or its SKU."""
+    """ "Red / M" style label from the variant's option values, or its SKU."""
     values = sorted(variant.option_values.all(), key=lambda v: (v.attribute.position, v.position))
     return " / ".join(v.name_in(language) for v in values) or variant.sku
 
@@ -293,8 +293,6 @@ def categories_for_menu(language: str) -> list[tuple[str, str]]:
 
 
 __all__ = [
-    "variant_label",
-    "variant_price",
     "ProductFilters",
     "ProductView",
     "VariantView",
@@ -303,5 +301,7 @@ __all__ = [
     "product_get_for_display",
     "product_queryset",
     "product_views",
+    "variant_label",
+    "variant_price",
     "with_display_data",
 ]

@@ -517,18 +517,40 @@ FX_FROM_USD = {"EUR": "0.9200", "CNY": "7.1200", "JPY": "151.30", "IDR": "15850"
 # Shipping: (zone name, countries, [(rate name, kind, delivery, {currency: (base, per_kg, free_over)})])
 SHIPPING = {
     "atelier-lumiere": [
-        ("Europe", ["FR", "DE", "ES", "IT", "NL", "BE", "AT", "PT", "IE"], [
-            ("Colissimo", "flat", "2-4 days", {"EUR": ("6.90", "0", "150")}),
-            ("Express", "flat", "1-2 days", {"EUR": ("14.90", "0", None)}),
-        ]),
-        ("Rest of world", ["*"], [
-            ("International tracked", "weight", "5-10 days", {"EUR": ("12.00", "6.50", "400"), "USD": ("13.00", "7.00", "450")}),
-        ]),
+        (
+            "Europe",
+            ["FR", "DE", "ES", "IT", "NL", "BE", "AT", "PT", "IE"],
+            [
+                ("Colissimo", "flat", "2-4 days", {"EUR": ("6.90", "0", "150")}),
+                ("Express", "flat", "1-2 days", {"EUR": ("14.90", "0", None)}),
+            ],
+        ),
+        (
+            "Rest of world",
+            ["*"],
+            [
+                (
+                    "International tracked",
+                    "weight",
+                    "5-10 days",
+                    {"EUR": ("12.00", "6.50", "400"), "USD": ("13.00", "7.00", "450")},
+                ),
+            ],
+        ),
     ],
     "meridian-horology": [
-        ("Insured worldwide", ["*"], [
-            ("Insured courier", "flat", "2-5 days", {"USD": ("45.00", "0", "5000"), "EUR": ("42.00", "0", "4600")}),
-        ]),
+        (
+            "Insured worldwide",
+            ["*"],
+            [
+                (
+                    "Insured courier",
+                    "flat",
+                    "2-5 days",
+                    {"USD": ("45.00", "0", "5000"), "EUR": ("42.00", "0", "4600")},
+                ),
+            ],
+        ),
     ],
 }
 
@@ -536,7 +558,14 @@ SHIPPING = {
 VOUCHERS = {
     "atelier-lumiere": [
         ("WELCOME10", "percentage", "10", {"EUR": (None, "50")}, None, 1),
-        ("LIVE20", "fixed", None, {"EUR": ("20", "100"), "USD": ("22", "110"), "JPY": ("3300", "16000")}, 500, 1),
+        (
+            "LIVE20",
+            "fixed",
+            None,
+            {"EUR": ("20", "100"), "USD": ("22", "110"), "JPY": ("3300", "16000")},
+            500,
+            1,
+        ),
     ],
     "meridian-horology": [
         ("VIEWING5", "percentage", "5", {"USD": (None, "2000")}, 100, 1),

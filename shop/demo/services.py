@@ -30,8 +30,8 @@ from shop.pricing.models import FxRate
 from shop.pricing.money import quantize
 from shop.shipping.models import ShippingRate, ShippingRatePrice, ShippingZone
 from shop.shops.models import Role, Shop
-from shop.vouchers.models import Voucher, VoucherAmount
 from shop.shops.services import staff_add
+from shop.vouchers.models import Voucher, VoucherAmount
 
 DEMO_PASSWORD = "showroom-demo"
 STAFF_ROLES = [Role.OWNER, Role.HOST, Role.CONSULTANT, Role.SUPPORT]

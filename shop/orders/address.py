@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 COUNTRIES: frozenset[str] = frozenset(
-    code for code in Locale("en").territories if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
+    code
+    for code in Locale("en").territories
+    if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN", "QO"}
 )
 POSTAL_CODES = {
     "US": r"\d{5}(-\d{4})?",
@@ -99,7 +101,9 @@ def address_parse(data: dict[str, object]) -> ShippingAddress:
             field = str(error["loc"][0]) if error["loc"] else ""
             if not field and "postal_code" in str(error.get("msg", "")):
                 field = "postal_code"
-            errors[field or "address"] = FIELD_MESSAGES.get(field, lambda: _("Check this address."))()
+            errors[field or "address"] = FIELD_MESSAGES.get(
+                field, lambda: _("Check this address.")
+            )()
         raise AddressError(errors) from invalid
 
 

@@ -72,14 +72,28 @@ class RefundForm(forms.Form):
 
 class TrackingForm(forms.Form):
     shipment = forms.IntegerField(widget=forms.HiddenInput)
-    status = forms.ChoiceField(label=_("Status"), choices=[(s, s) for s in ("in_transit", "customs", "out_for_delivery", "delivered", "exception")])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (s, s) for s in ("in_transit", "customs", "out_for_delivery", "delivered", "exception")
+        ],
+    )
     location = forms.CharField(label=_("Location"), max_length=120, required=False)
     message = forms.CharField(label=_("Message"), max_length=300, required=False)
 
 
 @admin.register(Order)
 class OrderAdmin(ShopScopedAdmin):
-    list_display = ("number", "shop", "email", "status", "total", "currency", "source_type", "created_at")
+    list_display = (
+        "number",
+        "shop",
+        "email",
+        "status",
+        "total",
+        "currency",
+        "source_type",
+        "created_at",
+    )
     list_filter = ("status", "source_type", "currency", "created_at")
     search_fields = ("number", "email", "ship_name")
     date_hierarchy = "created_at"
@@ -102,7 +116,9 @@ class OrderAdmin(ShopScopedAdmin):
         return [
             path("<int:order_id>/ship/", wrap(self.ship_view), name="orders_order_ship"),
             path("<int:order_id>/refund/", wrap(self.refund_view), name="orders_order_refund"),
-            path("<int:order_id>/tracking/", wrap(self.tracking_view), name="orders_order_tracking"),
+            path(
+                "<int:order_id>/tracking/", wrap(self.tracking_view), name="orders_order_tracking"
+            ),
             *super().get_urls(),
         ]
 
@@ -123,27 +139,56 @@ class OrderAdmin(ShopScopedAdmin):
         form = ShipForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                order_add_shipment(order_id=order.pk, actor=self._actor(request), **form.cleaned_data)
+                order_add_shipment(
+                    order_id=order.pk, actor=self._actor(request), **form.cleaned_data
+                )
             except (TransitionError, ValueError) as refused:
                 messages.error(request, str(refused))
             else:
                 messages.success(request, _("Shipment recorded; the shopper was notified."))
                 return self._back(order)
-        return render(request, "admin/orders/order/action.html", {**self.admin_site.each_context(request), "order": order, "form": form, "title": _("Ship order %(number)s") % {"number": order.number}, "opts": self.model._meta})
+        return render(
+            request,
+            "admin/orders/order/action.html",
+            {
+                **self.admin_site.each_context(request),
+                "order": order,
+                "form": form,
+                "title": _("Ship order %(number)s") % {"number": order.number},
+                "opts": self.model._meta,
+            },
+        )
 
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = self._order_for_change(request, order_id)
         remaining = order.total - order.refunded_total
-        form = RefundForm(request.POST or None, initial={"amount": quantize(remaining, order.currency)})
+        form = RefundForm(
+            request.POST or None, initial={"amount": quantize(remaining, order.currency)}
+        )
         if request.method == "POST" and form.is_valid():
             try:
-                payment_refund(order=order, amount=quantize(form.cleaned_data["amount"], order.currency), actor=self._actor(request), reason=form.cleaned_data["reason"])
+                payment_refund(
+                    order=order,
+                    amount=quantize(form.cleaned_data["amount"], order.currency),
+                    actor=self._actor(request),
+                    reason=form.cleaned_data["reason"],
+                )
             except (PaymentError, TransitionError, ValueError) as refused:
                 messages.error(request, str(refused))
             else:
                 messages.success(request, _("Refund sent through the payment gateway."))
                 return self._back(order)
-        return render(request, "admin/orders/order/action.html", {**self.admin_site.each_context(request), "order": order, "form": form, "title": _("Refund order %(number)s") % {"number": order.number}, "opts": self.model._meta})
+        return render(
+            request,
+            "admin/orders/order/action.html",
+            {
+                **self.admin_site.each_context(request),
+                "order": order,
+                "form": form,
+                "title": _("Refund order %(number)s") % {"number": order.number},
+                "opts": self.model._meta,
+            },
+        )
 
     def tracking_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = self._order_for_change(request, order_id)
@@ -152,15 +197,20 @@ class OrderAdmin(ShopScopedAdmin):
             shipment = order.shipments.filter(pk=form.cleaned_data["shipment"]).first()
             if shipment is None:
                 raise PermissionDenied
-            shipment_add_tracking_event(shipment_id=shipment.pk, status=form.cleaned_data["status"], location=form.cleaned_data["location"], message=form.cleaned_data["message"], actor=self._actor(request))
+            shipment_add_tracking_event(
+                shipment_id=shipment.pk,
+                status=form.cleaned_data["status"],
+                location=form.cleaned_data["location"],
+                message=form.cleaned_data["message"],
+                actor=self._actor(request),
+            )
             messages.success(request, _("Tracking updated."))
         return self._back(order)
 
     @admin.action(description=_("Cancel selected unpaid orders"))
     def cancel_unpaid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         for order in queryset.filter(status=OrderStatus.PENDING_PAYMENT):
-            order_cancel(order_id=order.pk, actor=self._actor(request), reason="cancelled by merchant")
+            order_cancel(
+                order_id=order.pk, actor=self._actor(request), reason="cancelled by merchant"
+            )
         messages.success(request, _("Unpaid orders cancelled; their stock is available again."))
-
-
-

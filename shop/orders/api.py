@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -76,7 +77,10 @@ class OrderViewSet(ViewSet):
         page = paginator.paginate_queryset(orders_for_shopper(request.user), request, view=self)
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
 
-    @extend_schema(responses=OrderSerializer)
+    @extend_schema(
+        parameters=[OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        responses=OrderSerializer,
+    )
     def retrieve(self, request: Request, number: str | None = None) -> Response:
         order = get_object_or_404(orders_for_shopper(request.user), number=number)
         return Response(OrderSerializer(order).data)

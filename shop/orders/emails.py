@@ -25,7 +25,9 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     """Send the ``kind`` e-mail once (a retried task finds its event and stops)."""
     if kind not in KINDS:
         raise ValueError(f"unknown order e-mail {kind!r}")
-    order = Order.objects.select_related("shop").prefetch_related("lines", "shipments").get(pk=order_id)
+    order = (
+        Order.objects.select_related("shop").prefetch_related("lines", "shipments").get(pk=order_id)
+    )
     if OrderEvent.objects.filter(order=order, kind=f"email:{kind}").exists():
         return False
     with translation.override(order.language):
@@ -38,5 +40,7 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
         subject = render_to_string(f"emails/order_{kind}_subject.txt", context).strip()
         body = render_to_string(f"emails/order_{kind}.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.email])
-    OrderEvent.objects.create(order=order, kind=f"email:{kind}", actor_label="system", message=subject)
+    OrderEvent.objects.create(
+        order=order, kind=f"email:{kind}", actor_label="system", message=subject
+    )
     return True

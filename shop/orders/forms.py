@@ -21,7 +21,9 @@ class CheckoutForm(forms.Form):
     region = forms.CharField(label=_("State / province (optional)"), max_length=100, required=False)
     country = forms.ChoiceField(label=_("Country"))
     phone = forms.CharField(label=_("Phone (for the courier)"), max_length=30, required=False)
-    shipping_rate = forms.TypedChoiceField(label=_("Shipping method"), coerce=int, required=False, empty_value=None)
+    shipping_rate = forms.TypedChoiceField(
+        label=_("Shipping method"), coerce=int, required=False, empty_value=None
+    )
     voucher_code = forms.CharField(label=_("Voucher code"), max_length=40, required=False)
     expected_total = forms.CharField(required=False, widget=forms.HiddenInput)
 

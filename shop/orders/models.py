@@ -49,7 +49,11 @@ class Order(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
     number = models.CharField(_("number"), max_length=20, unique=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
     )
     email = models.EmailField(_("e-mail"))
     language = models.CharField(_("language"), max_length=10, default="en")
@@ -112,6 +116,9 @@ class OrderLine(models.Model):
     line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=4)
     weight_grams = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
 
 class ReservationStatus(models.TextChoices):
     RESERVED = "reserved", _("Reserved")
@@ -125,9 +132,14 @@ class StockReservation(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="reservations")
     variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="reservations")
     quantity = models.PositiveIntegerField()
-    status = models.CharField(max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.RESERVED)
+    status = models.CharField(
+        max_length=10, choices=ReservationStatus.choices, default=ReservationStatus.RESERVED
+    )
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.variant_id} ({self.status})"
 
 
 class OrderEvent(models.Model):
@@ -138,13 +150,20 @@ class OrderEvent(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40)
     message = models.CharField(max_length=300, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    actor_label = models.CharField(max_length=60, blank=True, help_text="system, webhook:stripe, ...")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    actor_label = models.CharField(
+        max_length=60, blank=True, help_text="system, webhook:stripe, ..."
+    )
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} @ {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class Shipment(models.Model):
@@ -177,3 +196,6 @@ class TrackingEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at"]
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.location}"

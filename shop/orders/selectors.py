@@ -127,8 +127,16 @@ def checkout_quote(
         if code:
             problems.append((code, f"{name}: {problem}"))
         lines.append(
-            QuoteLine(variant, name, variant_label(variant, language), quantity, unit,
-                      unit * quantity, variant.weight_grams * quantity, problem)
+            QuoteLine(
+                variant,
+                name,
+                variant_label(variant, language),
+                quantity,
+                unit,
+                unit * quantity,
+                variant.weight_grams * quantity,
+                problem,
+            )
         )
     subtotal = Money(sum((line.line_total.amount for line in lines), Decimal(0)), currency)
     weight = sum(line.weight_grams for line in lines)
@@ -136,18 +144,27 @@ def checkout_quote(
     if not lines:
         quote.problems.append(("empty", _("Your cart is empty.")))
     if country:
-        quote.shipping_options = shipping_options(shop=shop, country=country, weight_grams=weight, subtotal=subtotal, fx=fx)
+        quote.shipping_options = shipping_options(
+            shop=shop, country=country, weight_grams=weight, subtotal=subtotal, fx=fx
+        )
         if not quote.shipping_options:
             quote.problems.append(("no_shipping", _("This shop does not ship to that country.")))
         elif rate_id is not None:
             quote.shipping = next((o for o in quote.shipping_options if o.rate_id == rate_id), None)
             if quote.shipping is None:
-                quote.problems.append(("bad_shipping", _("Choose one of the shipping methods shown.")))
+                quote.problems.append(
+                    ("bad_shipping", _("Choose one of the shipping methods shown."))
+                )
     if voucher_code.strip():
         try:
             voucher = voucher_find(shop=shop, code=voucher_code)
-            quote.voucher = voucher_check(voucher=voucher, subtotal=subtotal, email=email,
-                                          user=user if isinstance(user, User) else None, fx=fx)
+            quote.voucher = voucher_check(
+                voucher=voucher,
+                subtotal=subtotal,
+                email=email,
+                user=user if isinstance(user, User) else None,
+                fx=fx,
+            )
         except VoucherError as refused:
             quote.voucher_error, quote.voucher_error_code = str(refused), refused.code
     return quote
@@ -163,7 +180,9 @@ def order_for_viewer(*, number: str, user: User | AnonymousUser, token: str = ""
     order = (
         Order.objects.filter(number=number)
         .select_related("shop")
-        .prefetch_related("lines", Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events")))
+        .prefetch_related(
+            "lines", Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events"))
+        )
         .first()
     )
     if order is None:
@@ -174,7 +193,9 @@ def order_for_viewer(*, number: str, user: User | AnonymousUser, token: str = ""
         return order
     if token:
         try:
-            signed = signing.TimestampSigner(salt=ORDER_TOKEN_SALT).unsign(token, max_age=ORDER_TOKEN_MAX_AGE)
+            signed = signing.TimestampSigner(salt=ORDER_TOKEN_SALT).unsign(
+                token, max_age=ORDER_TOKEN_MAX_AGE
+            )
         except signing.BadSignature:
             raise Http404 from None
         if signed == order.number:
@@ -186,5 +207,7 @@ def orders_for_shopper(user: User) -> QuerySet[Order]:
     return (
         Order.objects.filter(user=user)
         .select_related("shop")
-        .prefetch_related("lines", Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events")))
+        .prefetch_related(
+            "lines", Prefetch("shipments", queryset=Shipment.objects.prefetch_related("events"))
+        )
     )

@@ -46,7 +46,9 @@ NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 class CheckoutError(ValueError):
     """The order cannot be placed; nothing was recorded. ``code`` is stable for clients."""
 
-    def __init__(self, message: str, code: str, problems: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self, message: str, code: str, problems: list[tuple[str, str]] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.problems = problems or []
@@ -114,8 +116,16 @@ def order_place(
         raise CheckoutError(_("Quantities must be between 1 and 99."), "bad_quantity")
     fx = FxTable()
     quote = checkout_quote(
-        shop=shop, items=items, currency=currency, language=language, country=address.country,
-        rate_id=rate_id, voucher_code=voucher_code, email=email, user=user, fx=fx,
+        shop=shop,
+        items=items,
+        currency=currency,
+        language=language,
+        country=address.country,
+        rate_id=rate_id,
+        voucher_code=voucher_code,
+        email=email,
+        user=user,
+        fx=fx,
         unit_prices=unit_prices,
     )
     if quote.problems:
@@ -127,43 +137,83 @@ def order_place(
         raise CheckoutError(quote.voucher_error, quote.voucher_error_code)
     if expected_total is not None and expected_total != quote.total.amount:
         raise CheckoutError(
-            _("Prices changed since you loaded the page. Please review your order."), "price_changed"
+            _("Prices changed since you loaded the page. Please review your order."),
+            "price_changed",
         )
     minutes = settings.STOCK_RESERVATION_MINUTES
     with transaction.atomic():
-        order = _create_order(shop, quote, email, user, language, address, source_type, source_id, minutes)
+        order = _create_order(
+            shop, quote, email, user, language, address, source_type, source_id, minutes
+        )
         for line in sorted(quote.lines, key=lambda line: line.variant.pk):
             taken = Variant.objects.filter(pk=line.variant.pk, stock__gte=line.quantity).update(
                 stock=F("stock") - line.quantity
             )
             if not taken:  # leaving the block with an exception rolls everything back
-                raise CheckoutError(_("Sorry, %(name)s just sold out.") % {"name": line.product_name}, "sold_out")
+                raise CheckoutError(
+                    _("Sorry, %(name)s just sold out.") % {"name": line.product_name}, "sold_out"
+                )
             StockReservation.objects.create(
-                order=order, variant=line.variant, quantity=line.quantity, expires_at=order.reserved_until
+                order=order,
+                variant=line.variant,
+                quantity=line.quantity,
+                expires_at=order.reserved_until,
             )
         if quote.voucher is not None:
             try:
-                voucher_redeem(voucher_id=quote.voucher.voucher.pk, order=order, subtotal=quote.subtotal, user=user, fx=fx)
+                voucher_redeem(
+                    voucher_id=quote.voucher.voucher.pk,
+                    order=order,
+                    subtotal=quote.subtotal,
+                    user=user,
+                    fx=fx,
+                )
             except VoucherError as refused:
                 raise CheckoutError(str(refused), refused.code) from refused
-        _event(order, "placed", Actor(user=user, label="shopper"), total=str(order.total), currency=currency)
+        _event(
+            order,
+            "placed",
+            Actor(user=user, label="shopper"),
+            total=str(order.total),
+            currency=currency,
+        )
     return order
 
 
 def _create_order(
-    shop: Shop, quote, email: str, user: User | None, language: str,  # type: ignore[no-untyped-def]
-    address: ShippingAddress, source_type: str, source_id: str, minutes: int,
+    shop: Shop,
+    quote,
+    email: str,
+    user: User | None,
+    language: str,  # type: ignore[no-untyped-def]
+    address: ShippingAddress,
+    source_type: str,
+    source_id: str,
+    minutes: int,
 ) -> Order:
     fields = dict(
-        shop=shop, user=user, email=email, language=language, currency=quote.currency,
-        subtotal=quote.subtotal.amount, shipping_total=quote.shipping_price.amount,
-        discount_total=quote.discount.amount, total=quote.total.amount,
-        shipping_method=quote.shipping.name, shipping_rate_id=quote.shipping.rate_id,
+        shop=shop,
+        user=user,
+        email=email,
+        language=language,
+        currency=quote.currency,
+        subtotal=quote.subtotal.amount,
+        shipping_total=quote.shipping_price.amount,
+        discount_total=quote.discount.amount,
+        total=quote.total.amount,
+        shipping_method=quote.shipping.name,
+        shipping_rate_id=quote.shipping.rate_id,
         voucher_code=quote.voucher.voucher.code if quote.voucher else "",
-        ship_name=address.name, ship_line1=address.line1, ship_line2=address.line2,
-        ship_city=address.city, ship_postal_code=address.postal_code, ship_region=address.region,
-        ship_country=address.country, ship_phone=address.phone,
-        source_type=source_type, source_id=source_id,
+        ship_name=address.name,
+        ship_line1=address.line1,
+        ship_line2=address.line2,
+        ship_city=address.city,
+        ship_postal_code=address.postal_code,
+        ship_region=address.region,
+        ship_country=address.country,
+        ship_phone=address.phone,
+        source_type=source_type,
+        source_id=source_id,
         reserved_until=timezone.now() + dt.timedelta(minutes=minutes),
     )
     for _attempt in range(5):
@@ -177,9 +227,14 @@ def _create_order(
         raise CheckoutError("Could not allocate an order number.", "internal")
     OrderLine.objects.bulk_create(
         OrderLine(
-            order=order, variant=line.variant, product_name=line.product_name,
-            variant_label=line.variant_label, sku=line.variant.sku, quantity=line.quantity,
-            unit_price=line.unit_price.amount, line_total=line.line_total.amount,
+            order=order,
+            variant=line.variant,
+            product_name=line.product_name,
+            variant_label=line.variant_label,
+            sku=line.variant.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price.amount,
+            line_total=line.line_total.amount,
             weight_grams=line.weight_grams,
         )
         for line in quote.lines
@@ -205,7 +260,9 @@ def _lock(order_id: int) -> Order:
 
 def _release_stock(order: Order) -> None:
     for reservation in order.reservations.filter(status=ReservationStatus.RESERVED):
-        Variant.objects.filter(pk=reservation.variant_id).update(stock=F("stock") + reservation.quantity)
+        Variant.objects.filter(pk=reservation.variant_id).update(
+            stock=F("stock") + reservation.quantity
+        )
         reservation.status = ReservationStatus.RELEASED
         reservation.save(update_fields=["status"])
 
@@ -221,7 +278,9 @@ def _re_reserve_stock(order: Order) -> bool:
             if not taken:
                 transaction.set_rollback(True)
                 return False
-        order.reservations.filter(status=ReservationStatus.RELEASED).update(status=ReservationStatus.SOLD)
+        order.reservations.filter(status=ReservationStatus.RELEASED).update(
+            status=ReservationStatus.SOLD
+        )
     return True
 
 
@@ -240,13 +299,20 @@ def order_mark_paid(*, order_id: int, actor: Actor, payment_reference: str = "")
     if order.status != OrderStatus.PENDING_PAYMENT:
         if order.status == OrderStatus.CANCELLED and order.events.filter(kind="expired").exists():
             if not _re_reserve_stock(order):
-                _event(order, "late_payment_refused", actor, "Stock sold out after the reservation expired")
+                _event(
+                    order,
+                    "late_payment_refused",
+                    actor,
+                    "Stock sold out after the reservation expired",
+                )
                 raise LatePaymentError(order.number)
             order.status = OrderStatus.PENDING_PAYMENT  # revived; fall through to paid
             _event(order, "revived", actor, "Paid after the reservation expired; stock taken again")
         else:
             return order  # already paid (or later): a repeated notification changes nothing
-    order.reservations.filter(status=ReservationStatus.RESERVED).update(status=ReservationStatus.SOLD)
+    order.reservations.filter(status=ReservationStatus.RESERVED).update(
+        status=ReservationStatus.SOLD
+    )
     order.paid_at = timezone.now()
     order.reserved_until = None
     order.save(update_fields=["paid_at", "reserved_until", "updated_at"])
@@ -260,7 +326,9 @@ def order_cancel(*, order_id: int, actor: Actor, reason: str = "", expired: bool
     """Cancel an unpaid order: stock and voucher use are given back. Locks the order row."""
     order = _lock(order_id)
     if order.status != OrderStatus.PENDING_PAYMENT:
-        raise TransitionError(_("Only orders awaiting payment can be cancelled; refund paid orders."))
+        raise TransitionError(
+            _("Only orders awaiting payment can be cancelled; refund paid orders.")
+        )
     _release_stock(order)
     voucher_release(order=order)
     order.reserved_until = None
@@ -274,11 +342,15 @@ def order_cancel(*, order_id: int, actor: Actor, reason: str = "", expired: bool
 def reservations_release_expired(*, now: dt.datetime | None = None) -> int:
     """Cancel unpaid orders whose reservation ran out (Celery beat). Returns how many."""
     now = now or timezone.now()
-    due = Order.objects.filter(status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now).values_list("pk", flat=True)
+    due = Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, reserved_until__lt=now
+    ).values_list("pk", flat=True)
     released = 0
     for order_id in list(due[:500]):
         try:
-            order_cancel(order_id=order_id, actor=SYSTEM, reason="reservation expired", expired=True)
+            order_cancel(
+                order_id=order_id, actor=SYSTEM, reason="reservation expired", expired=True
+            )
             released += 1
         except TransitionError:
             continue  # paid in the meantime
@@ -296,10 +368,15 @@ def order_add_shipment(
     if not carrier.strip() or not tracking_number.strip():
         raise ValueError(_("Carrier and tracking number are required."))
     shipment = Shipment.objects.create(
-        order=order, carrier=carrier.strip(), tracking_number=tracking_number.strip(),
-        tracking_url=tracking_url, shipped_at=timezone.now(),
+        order=order,
+        carrier=carrier.strip(),
+        tracking_number=tracking_number.strip(),
+        tracking_url=tracking_url,
+        shipped_at=timezone.now(),
     )
-    TrackingEvent.objects.create(shipment=shipment, status="shipped", message=carrier, occurred_at=shipment.shipped_at)
+    TrackingEvent.objects.create(
+        shipment=shipment, status="shipped", message=carrier, occurred_at=shipment.shipped_at
+    )
     if order.status != OrderStatus.SHIPPED:
         _set_status(order, OrderStatus.SHIPPED, actor, f"{carrier} {tracking_number}")
         _queue_email(order, "shipped")
@@ -310,13 +387,21 @@ def order_add_shipment(
 
 @transaction.atomic
 def shipment_add_tracking_event(
-    *, shipment_id: int, status: str, location: str = "", message: str = "",
-    occurred_at: dt.datetime | None = None, actor: Actor,
+    *,
+    shipment_id: int,
+    status: str,
+    location: str = "",
+    message: str = "",
+    occurred_at: dt.datetime | None = None,
+    actor: Actor,
 ) -> TrackingEvent:
     """Append a carrier scan; a "delivered" scan marks the order delivered."""
     shipment = Shipment.objects.select_related("order").get(pk=shipment_id)
     event = TrackingEvent.objects.create(
-        shipment=shipment, status=status, location=location, message=message,
+        shipment=shipment,
+        status=status,
+        location=location,
+        message=message,
         occurred_at=occurred_at or timezone.now(),
     )
     if status == "delivered":
@@ -329,7 +414,9 @@ def shipment_add_tracking_event(
 
 
 @transaction.atomic
-def order_record_refund(*, order_id: int, amount: Decimal, actor: Actor, reference: str = "") -> Order:
+def order_record_refund(
+    *, order_id: int, amount: Decimal, actor: Actor, reference: str = ""
+) -> Order:
     """Book a refund the gateway has made: refunded total and status follow. Locks the order."""
     order = _lock(order_id)
     if amount <= 0:
@@ -338,7 +425,11 @@ def order_record_refund(*, order_id: int, amount: Decimal, actor: Actor, referen
         raise ValueError(_("You cannot refund more than the order total."))
     order.refunded_total += amount
     order.save(update_fields=["refunded_total", "updated_at"])
-    status = OrderStatus.REFUNDED if order.refunded_total >= order.total else OrderStatus.PARTIALLY_REFUNDED
+    status = (
+        OrderStatus.REFUNDED
+        if order.refunded_total >= order.total
+        else OrderStatus.PARTIALLY_REFUNDED
+    )
     _set_status(order, status, actor, reference=reference, amount=str(amount))
     if status == OrderStatus.REFUNDED:
         _queue_email(order, "refunded")

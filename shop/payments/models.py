@@ -19,7 +19,9 @@ class Payment(models.Model):
     gateway = models.CharField(_("gateway"), max_length=20)
     reference = models.CharField(_("gateway reference"), max_length=100, blank=True, db_index=True)
     idempotency_key = models.CharField(max_length=80, unique=True)
-    status = models.CharField(_("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING
+    )
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=4)
     currency = models.CharField(_("currency"), max_length=3)
     client_secret = models.CharField(max_length=200, blank=True)
@@ -38,6 +40,9 @@ class Payment(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.reference or self.pk} ({self.status})"
+
 
 class Refund(models.Model):
     shop_scope_path = "payment__order__shop"
@@ -46,16 +51,22 @@ class Refund(models.Model):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=4)
     reference = models.CharField(max_length=100, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["payment", "reference"], condition=~models.Q(reference=""),
+                fields=["payment", "reference"],
+                condition=~models.Q(reference=""),
                 name="unique_refund_reference",
             )
         ]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} ({self.reference})"
 
 
 class WebhookEvent(models.Model):
@@ -70,3 +81,6 @@ class WebhookEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["gateway", "event_id"], name="unique_webhook_event")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway}:{self.event_id}"

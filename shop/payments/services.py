@@ -48,7 +48,10 @@ def payment_start(*, order: Order, gateway_name: str | None = None) -> Payment:
         return open_payment
     attempt = order.payments.count() + 1
     payment = Payment.objects.create(
-        order=order, gateway=name, amount=order.total, currency=order.currency,
+        order=order,
+        gateway=name,
+        amount=order.total,
+        currency=order.currency,
         idempotency_key=f"order-{order.number}-payment-{attempt}",
     )
     result = get_gateway(name).start(payment)
@@ -62,7 +65,9 @@ def _store(payment: Payment, result: ChargeResult) -> None:
     payment.client_secret = result.client_secret or payment.client_secret
     payment.card_last4 = result.card_last4 or payment.card_last4
     payment.error = result.error
-    payment.save(update_fields=["status", "reference", "client_secret", "card_last4", "error", "updated_at"])
+    payment.save(
+        update_fields=["status", "reference", "client_secret", "card_last4", "error", "updated_at"]
+    )
 
 
 def payment_apply_result(*, payment: Payment, result: ChargeResult, actor: Actor) -> Payment:
@@ -77,10 +82,17 @@ def payment_apply_result(*, payment: Payment, result: ChargeResult, actor: Actor
         _store(payment, result)
     if payment.status == PaymentStatus.SUCCEEDED:
         try:
-            order_mark_paid(order_id=payment.order_id, actor=actor, payment_reference=payment.reference)
+            order_mark_paid(
+                order_id=payment.order_id, actor=actor, payment_reference=payment.reference
+            )
         except LatePaymentError:
-            payment_refund(order=payment.order, amount=payment.amount, actor=actor,
-                           reason="stock sold out after reservation expired", force=True)
+            payment_refund(
+                order=payment.order,
+                amount=payment.amount,
+                actor=actor,
+                reason="stock sold out after reservation expired",
+                force=True,
+            )
     return payment
 
 
@@ -124,7 +136,9 @@ def payment_refresh(*, payment: Payment) -> Payment:
     if payment.status == PaymentStatus.SUCCEEDED or not payment.reference:
         return payment
     result = get_gateway(payment.gateway).refresh(payment)
-    return payment_apply_result(payment=payment, result=result, actor=Actor(label=f"gateway:{payment.gateway}"))
+    return payment_apply_result(
+        payment=payment, result=result, actor=Actor(label=f"gateway:{payment.gateway}")
+    )
 
 
 def payment_refund(
@@ -147,18 +161,26 @@ def payment_refund(
         raise PaymentError(str(failed), failed.code) from failed
     with transaction.atomic():
         refund, _created = Refund.objects.get_or_create(
-            payment=payment, reference=result.reference,
+            payment=payment,
+            reference=result.reference,
             defaults={"amount": amount, "reason": reason, "actor": actor.user},
         )
         if not force:
-            order_record_refund(order_id=order.pk, amount=amount, actor=actor, reference=result.reference)
+            order_record_refund(
+                order_id=order.pk, amount=amount, actor=actor, reference=result.reference
+            )
     return refund
 
 
 # Stripe webhooks ---------------------------------------------------------------------------
 
+
 def _payment_for_intent(intent_id: str) -> Payment | None:
-    return Payment.objects.filter(gateway="stripe", reference=intent_id).select_related("order").first()
+    return (
+        Payment.objects.filter(gateway="stripe", reference=intent_id)
+        .select_related("order")
+        .first()
+    )
 
 
 def stripe_webhook_handle(event: Any) -> str:
@@ -179,25 +201,53 @@ def stripe_webhook_handle(event: Any) -> str:
             if payment is None:
                 return "unknown_intent"
             status = PaymentStatus.SUCCEEDED if kind.endswith("succeeded") else PaymentStatus.FAILED
-            error = ((obj.get("last_payment_error") or {}).get("message") or "") if status == PaymentStatus.FAILED else ""
-            payment_apply_result(payment=payment, result=ChargeResult(status, reference=obj["id"], error=error), actor=actor)
+            error = (
+                ((obj.get("last_payment_error") or {}).get("message") or "")
+                if status == PaymentStatus.FAILED
+                else ""
+            )
+            payment_apply_result(
+                payment=payment,
+                result=ChargeResult(status, reference=obj["id"], error=error),
+                actor=actor,
+            )
             return status
         if kind == "charge.refunded":
             payment = _payment_for_intent(obj.get("payment_intent") or "")
             if payment is None:
                 return "unknown_intent"
             if payment.status != PaymentStatus.SUCCEEDED:  # refund seen before the success event
-                payment_apply_result(payment=payment, result=ChargeResult(PaymentStatus.SUCCEEDED, reference=payment.reference), actor=actor)
+                payment_apply_result(
+                    payment=payment,
+                    result=ChargeResult(PaymentStatus.SUCCEEDED, reference=payment.reference),
+                    actor=actor,
+                )
             booked = 0
             for refund in (obj.get("refunds") or {}).get("data", []):
                 if Refund.objects.filter(payment=payment, reference=refund["id"]).exists():
                     continue
                 amount = from_minor_units(refund["amount"], payment.currency)
-                Refund.objects.create(payment=payment, reference=refund["id"], amount=amount, reason="refunded at Stripe")
-                order_record_refund(order_id=payment.order_id, amount=amount, actor=actor, reference=refund["id"])
+                Refund.objects.create(
+                    payment=payment,
+                    reference=refund["id"],
+                    amount=amount,
+                    reason="refunded at Stripe",
+                )
+                order_record_refund(
+                    order_id=payment.order_id, amount=amount, actor=actor, reference=refund["id"]
+                )
                 booked += 1
             return f"refunds_booked:{booked}"
         return "ignored"
 
 
-__all__ = ["PaymentError", "payment_stripe_confirm", "payment_refresh", "payment_refund", "payment_start", "payment_test_charge", "payment_test_confirm", "stripe_webhook_handle"]
+__all__ = [
+    "PaymentError",
+    "payment_refresh",
+    "payment_refund",
+    "payment_start",
+    "payment_stripe_confirm",
+    "payment_test_charge",
+    "payment_test_confirm",
+    "stripe_webhook_handle",
+]

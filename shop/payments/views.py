@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 
@@ -18,6 +19,7 @@ from shop.orders.models import OrderStatus
 from shop.orders.selectors import order_access_token
 from shop.orders.views import viewer_order
 from shop.payments.gateways import GatewayError, get_gateway
+from shop.payments.gateways.test_gateway import normalise_card
 from shop.payments.models import PaymentStatus
 from shop.payments.services import (
     PaymentError,
@@ -33,9 +35,20 @@ logger = logging.getLogger(__name__)
 
 class TestCardForm(forms.Form):
     card_number = forms.CharField(label=_("Card number"), max_length=23)
-    expiry = forms.RegexField(label=_("Expiry (MM/YY)"), regex=r"^(0[1-9]|1[0-2])\s*/\s*\d{2}$",
-                              error_messages={"invalid": _("Use the format MM/YY.")})
-    cvc = forms.RegexField(label=_("CVC"), regex=r"^\d{3,4}$", error_messages={"invalid": _("3 or 4 digits.")})
+    expiry = forms.RegexField(
+        label=_("Expiry (MM/YY)"),
+        regex=r"^(0[1-9]|1[0-2])\s*/\s*\d{2}$",
+        error_messages={"invalid": _("Use the format MM/YY.")},
+    )
+    cvc = forms.RegexField(
+        label=_("CVC"), regex=r"^\d{3,4}$", error_messages={"invalid": _("3 or 4 digits.")}
+    )
+
+    def clean_card_number(self) -> str:
+        try:
+            return normalise_card(self.cleaned_data["card_number"])
+        except GatewayError as invalid:
+            raise forms.ValidationError(str(invalid)) from invalid
 
 
 def _order_url(order, payment_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
@@ -50,13 +63,17 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
     try:
         payment = payment_start(order=order)
     except (PaymentError, GatewayError) as failed:
-        return render(request, "payments/pay.html", {"order": order, "error": str(failed)}, status=503)
+        return render(
+            request, "payments/pay.html", {"order": order, "error": str(failed)}, status=503
+        )
     gateway = get_gateway(payment.gateway)
     form = TestCardForm(request.POST or None)
     error = payment.error if payment.status == PaymentStatus.FAILED else ""
     if request.method == "POST" and not gateway.confirms_in_browser and form.is_valid():
         try:
-            payment = payment_test_charge(payment=payment, card_number=form.cleaned_data["card_number"])
+            payment = payment_test_charge(
+                payment=payment, card_number=form.cleaned_data["card_number"]
+            )
         except PaymentError as refused:
             form.add_error("card_number", str(refused))
         else:
@@ -65,12 +82,21 @@ def pay(request: HttpRequest, number: str) -> HttpResponse:
             if payment.status == PaymentStatus.REQUIRES_ACTION:
                 return redirect("payments:test-confirm", payment_id=payment.pk)
             error = payment.error
-    return render(request, "payments/pay.html", {
-        "order": order, "payment": payment, "form": form, "error": error,
-        "stripe": gateway.confirms_in_browser, "stripe_js": settings.STRIPE_JS_URL,
-        "stripe_key": settings.STRIPE_PUBLISHABLE_KEY,
-        "confirm_url": reverse("orders:stripe-confirm", args=[order.number]) + (f"?token={request.GET['token']}" if request.GET.get("token") else ""),
-    })
+    return render(
+        request,
+        "payments/pay.html",
+        {
+            "order": order,
+            "payment": payment,
+            "form": form,
+            "error": error,
+            "stripe": gateway.confirms_in_browser,
+            "stripe_js": settings.STRIPE_JS_URL,
+            "stripe_key": settings.STRIPE_PUBLISHABLE_KEY,
+            "confirm_url": reverse("orders:stripe-confirm", args=[order.number])
+            + (f"?token={request.GET['token']}" if request.GET.get("token") else ""),
+        },
+    )
 
 
 @require_POST
@@ -80,9 +106,13 @@ def stripe_confirm(request: HttpRequest, number: str) -> HttpResponse:
     if order.status != OrderStatus.PENDING_PAYMENT:
         return JsonResponse({"status": "done", "redirect": _order_url(order)})
     try:
-        payment = payment_stripe_confirm(order=order, payment_method=request.POST.get("payment_method", ""))
+        payment = payment_stripe_confirm(
+            order=order, payment_method=request.POST.get("payment_method", "")
+        )
     except PaymentError as refused:
-        return JsonResponse({"status": "error", "code": refused.code, "error": str(refused)}, status=400)
+        return JsonResponse(
+            {"status": "error", "code": refused.code, "error": str(refused)}, status=400
+        )
     body: dict[str, str] = {"status": payment.status, "redirect": _order_url(order, payment.pk)}
     if payment.status == PaymentStatus.REQUIRES_ACTION:
         body["client_secret"] = payment.client_secret
@@ -100,10 +130,10 @@ def test_confirm(request: HttpRequest, payment_id: int) -> HttpResponse:
         return HttpResponse(status=404)
     order = viewer_order(request, payment.order.number)  # the same access rule as the order
     if request.method == "POST":
-        try:
-            payment = payment_test_confirm(payment=payment, approve=request.POST.get("decision") == "approve")
-        except PaymentError:
-            pass
+        with contextlib.suppress(PaymentError):
+            payment = payment_test_confirm(
+                payment=payment, approve=request.POST.get("decision") == "approve"
+            )
         if payment.status == PaymentStatus.SUCCEEDED:
             return redirect(_order_url(order))
         return redirect("orders:pay", number=order.number)
@@ -124,7 +154,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         event = json.loads(request.body)
         if not isinstance(event, dict) or not {"id", "type", "data"} <= event.keys():
             raise ValueError("not a Stripe event")
-    except Exception as invalid:  # noqa: BLE001 - stripe raises ValueError or SignatureVerificationError
+    except Exception as invalid:
         logger.warning("stripe webhook rejected: %s", invalid)
         return HttpResponseBadRequest("invalid signature or payload")
     try:

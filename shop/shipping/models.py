@@ -13,7 +13,9 @@ class ShippingZone(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="shipping_zones")
     name = models.CharField(_("name"), max_length=100)
     countries = models.JSONField(
-        _("countries"), default=list, help_text=_('ISO codes, e.g. ["US", "CA"]; ["*"] = rest of world')
+        _("countries"),
+        default=list,
+        help_text=_('ISO codes, e.g. ["US", "CA"]; ["*"] = rest of world'),
     )
 
     class Meta:
@@ -37,7 +39,9 @@ class ShippingRate(models.Model):
 
     zone = models.ForeignKey(ShippingZone, on_delete=models.CASCADE, related_name="rates")
     name = models.CharField(_("name"), max_length=100)
-    kind = models.CharField(_("kind"), max_length=10, choices=RateKind.choices, default=RateKind.FLAT)
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=RateKind.choices, default=RateKind.FLAT
+    )
     min_weight_grams = models.PositiveIntegerField(_("min weight (g)"), default=0)
     max_weight_grams = models.PositiveIntegerField(_("max weight (g)"), null=True, blank=True)
     delivery_days = models.CharField(_("delivery time"), max_length=40, blank=True)
@@ -62,12 +66,21 @@ class ShippingRatePrice(models.Model):
     amount = models.DecimalField(_("base price"), max_digits=14, decimal_places=4)
     per_kg = models.DecimalField(_("price per kg"), max_digits=14, decimal_places=4, default=0)
     free_over = models.DecimalField(
-        _("free over"), max_digits=14, decimal_places=4, null=True, blank=True,
+        _("free over"),
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
         help_text=_("Orders with a subtotal at or above this ship free."),
     )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["rate", "currency"], name="unique_rate_currency"),
-            models.CheckConstraint(condition=models.Q(amount__gte=0, per_kg__gte=0), name="rate_not_negative"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0, per_kg__gte=0), name="rate_not_negative"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch
 
@@ -28,7 +28,10 @@ class ShippingOption:
 def _zones_for(shop: Shop, country: str) -> list[ShippingZone]:
     zones = list(
         ShippingZone.objects.filter(shop=shop).prefetch_related(
-            Prefetch("rates", queryset=ShippingRate.objects.filter(is_active=True).prefetch_related("prices"))
+            Prefetch(
+                "rates",
+                queryset=ShippingRate.objects.filter(is_active=True).prefetch_related("prices"),
+            )
         )
     )
     exact = [z for z in zones if country.upper() in {c.upper() for c in z.countries}]
@@ -41,16 +44,26 @@ def _rate_price(
     prices: dict[str, ShippingRatePrice] = {p.currency: p for p in rate.prices.all()}
     currency = subtotal.currency
     try:
-        base = price_in({c: p.amount for c, p in prices.items()}, currency,
-                        preferred_source=shop.default_currency, fx=fx).money
-        per_kg = price_in({c: p.per_kg for c, p in prices.items()}, currency,
-                          preferred_source=shop.default_currency, fx=fx).money
+        base = price_in(
+            {c: p.amount for c, p in prices.items()},
+            currency,
+            preferred_source=shop.default_currency,
+            fx=fx,
+        ).money
+        per_kg = price_in(
+            {c: p.per_kg for c, p in prices.items()},
+            currency,
+            preferred_source=shop.default_currency,
+            fx=fx,
+        ).money
     except NoPriceError:
         return None
     thresholds = {c: p.free_over for c, p in prices.items() if p.free_over is not None}
     if thresholds:
         try:
-            free_over = price_in(thresholds, currency, preferred_source=shop.default_currency, fx=fx)
+            free_over = price_in(
+                thresholds, currency, preferred_source=shop.default_currency, fx=fx
+            )
         except NoPriceError:
             free_over = None
         if free_over is not None and subtotal.amount >= free_over.money.amount:
@@ -72,7 +85,11 @@ def shipping_options(
                 continue
             if rate.max_weight_grams is not None and weight_grams > rate.max_weight_grams:
                 continue
-            price = _rate_price(rate, shop=shop, weight_grams=weight_grams, subtotal=subtotal, fx=fx)
+            price = _rate_price(
+                rate, shop=shop, weight_grams=weight_grams, subtotal=subtotal, fx=fx
+            )
             if price is not None:
-                options.append(ShippingOption(rate.pk, rate.name, zone.name, price, rate.delivery_days))
+                options.append(
+                    ShippingOption(rate.pk, rate.name, zone.name, price, rate.delivery_days)
+                )
     return sorted(options, key=lambda o: (o.price.amount, o.name))

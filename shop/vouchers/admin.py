@@ -21,8 +21,19 @@ class VoucherAmountInline(ShopScopedInline, admin.TabularInline):
 class VoucherForm(forms.ModelForm):
     class Meta:
         model = Voucher
-        fields = ["shop", "code", "name", "kind", "percentage", "starts_at", "ends_at",
-                  "usage_limit", "per_customer_limit", "is_active", "owner"]
+        fields = [
+            "shop",
+            "code",
+            "name",
+            "kind",
+            "percentage",
+            "starts_at",
+            "ends_at",
+            "usage_limit",
+            "per_customer_limit",
+            "is_active",
+            "owner",
+        ]
 
     def clean_code(self) -> str:
         return normalise_code(self.cleaned_data["code"])
@@ -42,7 +53,16 @@ class VoucherForm(forms.ModelForm):
 @admin.register(Voucher)
 class VoucherAdmin(ShopScopedAdmin):
     form = VoucherForm
-    list_display = ("code", "shop", "kind", "percentage", "used_count", "usage_limit", "ends_at", "is_active")
+    list_display = (
+        "code",
+        "shop",
+        "kind",
+        "percentage",
+        "used_count",
+        "usage_limit",
+        "ends_at",
+        "is_active",
+    )
     list_filter = ("kind", "is_active")
     search_fields = ("code", "name")
     raw_id_fields = ("owner",)
@@ -54,4 +74,8 @@ class VoucherAdmin(ShopScopedAdmin):
     def generate_50_codes(self, request: HttpRequest, queryset: QuerySet[Voucher]) -> None:
         for template in queryset:
             codes = voucher_generate_codes(template=template, count=50, prefix=template.code[:4])
-            messages.success(request, _("%(count)d codes generated from %(code)s.") % {"count": len(codes), "code": template.code})
+            messages.success(
+                request,
+                _("%(count)d codes generated from %(code)s.")
+                % {"count": len(codes), "code": template.code},
+            )

@@ -33,8 +33,12 @@ class Voucher(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="generated"
     )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="vouchers", help_text=_("If set, only this shopper can use the code."),
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="vouchers",
+        help_text=_("If set, only this shopper can use the code."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -61,21 +65,37 @@ class VoucherAmount(models.Model):
     shop_scope_path = "voucher__shop"
 
     voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="amounts")
-    currency = models.CharField(_("currency"), max_length=3, choices=[(c, c) for c in settings.CURRENCIES])
-    discount = models.DecimalField(_("discount"), max_digits=14, decimal_places=4, null=True, blank=True)
-    min_spend = models.DecimalField(_("minimum spend"), max_digits=14, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(
+        _("currency"), max_length=3, choices=[(c, c) for c in settings.CURRENCIES]
+    )
+    discount = models.DecimalField(
+        _("discount"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    min_spend = models.DecimalField(
+        _("minimum spend"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["voucher", "currency"], name="unique_voucher_currency")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.currency}"
+
 
 class VoucherRedemption(models.Model):
     shop_scope_path = "voucher__shop"
 
     voucher = models.ForeignKey(Voucher, on_delete=models.CASCADE, related_name="redemptions")
-    order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="redemption")
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="redemption"
+    )
     email = models.EmailField()
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.voucher_id} by {self.email}"

@@ -70,20 +70,28 @@ def voucher_check(
         raise VoucherError(_("This voucher has been fully used."), "voucher_used_up")
     if voucher.owner_id is not None and (user is None or user.pk != voucher.owner_id):
         raise VoucherError(_("This voucher belongs to another account."), "voucher_not_yours")
-    if voucher.per_customer_limit is not None and email:
-        if customer_uses(voucher, email=email, user=user) >= voucher.per_customer_limit:
-            raise VoucherError(_("You have already used this voucher."), "voucher_customer_limit")
+    if (
+        voucher.per_customer_limit is not None
+        and email
+        and customer_uses(voucher, email=email, user=user) >= voucher.per_customer_limit
+    ):
+        raise VoucherError(_("You have already used this voucher."), "voucher_customer_limit")
     currency = subtotal.currency
     amounts = list(voucher.amounts.all())
     minimums = {a.currency: a.min_spend for a in amounts if a.min_spend is not None}
     if minimums:
         try:
-            minimum = price_in(minimums, currency, preferred_source=voucher.shop.default_currency, fx=fx)
+            minimum = price_in(
+                minimums, currency, preferred_source=voucher.shop.default_currency, fx=fx
+            )
         except NoPriceError as missing:
-            raise VoucherError(_("This voucher cannot be used in this currency."), "voucher_currency") from missing
+            raise VoucherError(
+                _("This voucher cannot be used in this currency."), "voucher_currency"
+            ) from missing
         if subtotal.amount < minimum.money.amount:
             raise VoucherError(
-                _("Spend at least %(amount)s to use this voucher.") % {"amount": minimum.money.format()},
+                _("Spend at least %(amount)s to use this voucher.")
+                % {"amount": minimum.money.format()},
                 "voucher_min_spend",
             )
     if voucher.kind == DiscountKind.PERCENTAGE:
@@ -92,7 +100,11 @@ def voucher_check(
     else:
         fixed = {a.currency: a.discount for a in amounts if a.discount is not None}
         try:
-            discount = price_in(fixed, currency, preferred_source=voucher.shop.default_currency, fx=fx).money.amount
+            discount = price_in(
+                fixed, currency, preferred_source=voucher.shop.default_currency, fx=fx
+            ).money.amount
         except NoPriceError as missing:
-            raise VoucherError(_("This voucher cannot be used in this currency."), "voucher_currency") from missing
+            raise VoucherError(
+                _("This voucher cannot be used in this currency."), "voucher_currency"
+            ) from missing
     return AppliedVoucher(voucher, Money(min(discount, subtotal.amount), currency))

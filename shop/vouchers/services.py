@@ -79,7 +79,9 @@ def voucher_generate_codes(
         except IntegrityError:
             continue
         VoucherAmount.objects.bulk_create(
-            VoucherAmount(voucher=voucher, currency=a.currency, discount=a.discount, min_spend=a.min_spend)
+            VoucherAmount(
+                voucher=voucher, currency=a.currency, discount=a.discount, min_spend=a.min_spend
+            )
             for a in amounts
         )
         created.append(voucher)

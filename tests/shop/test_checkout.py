@@ -39,8 +39,14 @@ def rate(world: CatalogWorld):  # type: ignore[no-untyped-def]
 def _place(world: CatalogWorld, rate, **overrides):  # type: ignore[no-untyped-def]
     variant = world.dress.variants.get()
     arguments = dict(
-        shop=world.shop_a, items=[(variant.pk, 2)], currency="EUR", language="es",
-        email="ana@example.test", user=None, address=address(), rate_id=rate.pk,
+        shop=world.shop_a,
+        items=[(variant.pk, 2)],
+        currency="EUR",
+        language="es",
+        email="ana@example.test",
+        user=None,
+        address=address(),
+        rate_id=rate.pk,
     )
     arguments.update(overrides)
     return order_place(**arguments)
@@ -49,17 +55,27 @@ def _place(world: CatalogWorld, rate, **overrides):  # type: ignore[no-untyped-d
 def test_order_is_priced_on_the_server_and_stock_reserved(world: CatalogWorld, rate) -> None:  # type: ignore[no-untyped-def]
     order = _place(world, rate)
     assert order.status == OrderStatus.PENDING_PAYMENT
-    assert (order.subtotal, order.shipping_total, order.total) == (Decimal("238.00"), Decimal("6.90"), Decimal("244.90"))
+    assert (order.subtotal, order.shipping_total, order.total) == (
+        Decimal("238.00"),
+        Decimal("6.90"),
+        Decimal("244.90"),
+    )
     assert order.source_type == "storefront" and order.language == "es"
     variant = Variant.objects.get(pk=world.dress.variants.get().pk)
     assert variant.stock == 8  # 10 - 2, held for this order
     reservation = order.reservations.get()
     assert reservation.status == ReservationStatus.RESERVED
-    assert dt.timedelta(minutes=9) < reservation.expires_at - timezone.now() <= dt.timedelta(minutes=10)
+    assert (
+        dt.timedelta(minutes=9)
+        < reservation.expires_at - timezone.now()
+        <= dt.timedelta(minutes=10)
+    )
     assert order.lines.get().product_name == "Silk dress"  # no "es" text: shop language
 
 
-def test_a_total_changed_on_the_client_is_refused_and_nothing_recorded(world: CatalogWorld, rate) -> None:  # type: ignore[no-untyped-def]
+def test_a_total_changed_on_the_client_is_refused_and_nothing_recorded(
+    world: CatalogWorld, rate
+) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(CheckoutError) as refused:
         _place(world, rate, expected_total=Decimal("1.00"))
     assert refused.value.code == "price_changed"
@@ -99,10 +115,14 @@ def test_weight_based_rate_and_free_shipping_threshold(world: CatalogWorld) -> N
     variant = world.dress.variants.get()
     variant.weight_grams = 700
     variant.save()
-    rate = make_shipping(world.shop_a, ["DE"], {"EUR": "5.00"}, kind="weight", per_kg="2.50", free_over="300")
+    rate = make_shipping(
+        world.shop_a, ["DE"], {"EUR": "5.00"}, kind="weight", per_kg="2.50", free_over="300"
+    )
     order = _place(world, rate, address=address(country="DE", postal_code="10115"))
     assert order.shipping_total == Decimal("10.00")  # 5.00 + 1.4 kg -> 2 started kg x 2.50
-    big = _place(world, rate, address=address(country="DE", postal_code="10115"), items=[(variant.pk, 3)])
+    big = _place(
+        world, rate, address=address(country="DE", postal_code="10115"), items=[(variant.pk, 3)]
+    )
     assert big.shipping_total == 0  # 357 EUR is over the free-shipping threshold
 
 
@@ -169,7 +189,9 @@ def test_minimum_spend_and_per_customer_limit(world: CatalogWorld, rate) -> None
 
 
 def test_fixed_voucher_per_currency_and_other_shops_codes(world: CatalogWorld, rate) -> None:  # type: ignore[no-untyped-def]
-    make_voucher(world.shop_a, "TWENTY", kind="fixed", percentage=None, amounts={"EUR": ("20", None)})
+    make_voucher(
+        world.shop_a, "TWENTY", kind="fixed", percentage=None, amounts={"EUR": ("20", None)}
+    )
     make_voucher(world.shop_b, "BSHOP")
     assert _place(world, rate, voucher_code="TWENTY").discount_total == Decimal("20.00")
     with pytest.raises(CheckoutError) as refused:
@@ -177,7 +199,9 @@ def test_fixed_voucher_per_currency_and_other_shops_codes(world: CatalogWorld, r
     assert refused.value.code == "voucher_not_found"
 
 
-def test_payment_converts_the_reservation_and_sends_a_localised_email(world: CatalogWorld, rate, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_payment_converts_the_reservation_and_sends_a_localised_email(
+    world: CatalogWorld, rate, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     order = _place(world, rate)
     with django_capture_on_commit_callbacks(execute=True):
         order_mark_paid(order_id=order.pk, actor=SYSTEM)
@@ -202,7 +226,9 @@ def test_expired_reservations_are_released_by_the_beat_job(world: CatalogWorld, 
     assert world.dress.variants.get().stock == 10
 
 
-def test_late_payment_revives_an_expired_order_or_is_refused_if_sold(world: CatalogWorld, rate) -> None:  # type: ignore[no-untyped-def]
+def test_late_payment_revives_an_expired_order_or_is_refused_if_sold(
+    world: CatalogWorld, rate
+) -> None:  # type: ignore[no-untyped-def]
     order = _place(world, rate)
     reservations_release_expired(now=timezone.now() + dt.timedelta(minutes=11))
     order_mark_paid(order_id=order.pk, actor=SYSTEM)
@@ -217,7 +243,9 @@ def test_late_payment_revives_an_expired_order_or_is_refused_if_sold(world: Cata
     assert second.status == OrderStatus.CANCELLED and world.dress.variants.get().stock == 0
 
 
-def test_state_machine_refuses_invalid_transitions(world: CatalogWorld, rate, django_capture_on_commit_callbacks) -> None:  # type: ignore[no-untyped-def]
+def test_state_machine_refuses_invalid_transitions(
+    world: CatalogWorld, rate, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     order = _place(world, rate)
     with pytest.raises(TransitionError):
         order_transition(order_id=order.pk, status=OrderStatus.SHIPPED, actor=SYSTEM)
@@ -228,9 +256,15 @@ def test_state_machine_refuses_invalid_transitions(world: CatalogWorld, rate, dj
     with pytest.raises(TransitionError):
         order_cancel(order_id=order.pk, actor=SYSTEM)
     with django_capture_on_commit_callbacks(execute=True):
-        shipment = order_add_shipment(order_id=order.pk, carrier="DHL", tracking_number="JD0001", actor=SYSTEM)
-    shipment_add_tracking_event(shipment_id=shipment.pk, status="in_transit", location="Leipzig", actor=SYSTEM)
-    shipment_add_tracking_event(shipment_id=shipment.pk, status="delivered", location="Madrid", actor=SYSTEM)
+        shipment = order_add_shipment(
+            order_id=order.pk, carrier="DHL", tracking_number="JD0001", actor=SYSTEM
+        )
+    shipment_add_tracking_event(
+        shipment_id=shipment.pk, status="in_transit", location="Leipzig", actor=SYSTEM
+    )
+    shipment_add_tracking_event(
+        shipment_id=shipment.pk, status="delivered", location="Madrid", actor=SYSTEM
+    )
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED
     with pytest.raises(TransitionError):
@@ -245,6 +279,11 @@ def test_state_machine_refuses_invalid_transitions(world: CatalogWorld, rate, dj
     order.refresh_from_db()
     assert order.status == OrderStatus.REFUNDED and order.refunded_total == order.total
     kinds = list(order.events.values_list("kind", flat=True))
-    assert kinds[0] == "placed" and "status:shipped" in kinds and kinds.count("status:refunded") == 1
-    kinds_sent = [e.split(":")[1] for e in order.events.filter(kind__startswith="email:").values_list("kind", flat=True)]
+    assert (
+        kinds[0] == "placed" and "status:shipped" in kinds and kinds.count("status:refunded") == 1
+    )
+    kinds_sent = [
+        e.split(":")[1]
+        for e in order.events.filter(kind__startswith="email:").values_list("kind", flat=True)
+    ]
     assert kinds_sent == ["paid", "shipped", "refunded"] and len(mail.outbox) == 3

@@ -48,7 +48,9 @@ def result_from_intent(intent: Any) -> ChargeResult:
         error = getattr(last_error, "message", "") or _("Your card was declined.")
         if intent.status == "requires_payment_method":
             status = PaymentStatus.FAILED
-    return ChargeResult(status, reference=intent.id, client_secret=intent.client_secret or "", error=error)
+    return ChargeResult(
+        status, reference=intent.id, client_secret=intent.client_secret or "", error=error
+    )
 
 
 class StripeGateway(Gateway):
@@ -67,14 +69,18 @@ class StripeGateway(Gateway):
                 options={"idempotency_key": payment.idempotency_key},
             )
         except stripe.StripeError as failure:
-            raise GatewayError(_("The payment provider is unavailable; try again."), "provider_error") from failure
+            raise GatewayError(
+                _("The payment provider is unavailable; try again."), "provider_error"
+            ) from failure
         return result_from_intent(intent)
 
     def refresh(self, payment: Payment) -> ChargeResult:
         try:
             intent = stripe_client().v1.payment_intents.retrieve(payment.reference)
         except stripe.StripeError as failure:
-            raise GatewayError(_("The payment provider is unavailable; try again."), "provider_error") from failure
+            raise GatewayError(
+                _("The payment provider is unavailable; try again."), "provider_error"
+            ) from failure
         return result_from_intent(intent)
 
     def confirm_with_method(self, payment: Payment, payment_method: str) -> ChargeResult:
@@ -85,25 +91,39 @@ class StripeGateway(Gateway):
         """
         client = stripe_client()
         try:
-            client.v1.payment_intents.update(payment.reference, params={"payment_method": payment_method})
+            client.v1.payment_intents.update(
+                payment.reference, params={"payment_method": payment_method}
+            )
             intent = client.v1.payment_intents.confirm(payment.reference)
         except stripe.CardError as declined:
-            return ChargeResult(PaymentStatus.PENDING, reference=payment.reference,
-                                error=declined.user_message or _("Your card was declined."))
+            return ChargeResult(
+                PaymentStatus.PENDING,
+                reference=payment.reference,
+                error=declined.user_message or _("Your card was declined."),
+            )
         except stripe.InvalidRequestError as invalid:
-            raise GatewayError(_("That card could not be used; try again."), "invalid_request") from invalid
+            raise GatewayError(
+                _("That card could not be used; try again."), "invalid_request"
+            ) from invalid
         except stripe.StripeError as failure:
-            raise GatewayError(_("The payment provider is unavailable; try again."), "provider_error") from failure
+            raise GatewayError(
+                _("The payment provider is unavailable; try again."), "provider_error"
+            ) from failure
         return result_from_intent(intent)
 
     def refund(self, payment: Payment, amount: Decimal, idempotency_key: str) -> RefundResult:
         try:
             refund = stripe_client().v1.refunds.create(
-                params={"payment_intent": payment.reference, "amount": to_minor_units(amount, payment.currency)},
+                params={
+                    "payment_intent": payment.reference,
+                    "amount": to_minor_units(amount, payment.currency),
+                },
                 options={"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as failure:
-            raise GatewayError(str(getattr(failure, "user_message", "") or failure), "refund_failed") from failure
+            raise GatewayError(
+                str(getattr(failure, "user_message", "") or failure), "refund_failed"
+            ) from failure
         return RefundResult(reference=refund.id)
 
 

@@ -61,19 +61,37 @@ class TestGateway(Gateway):
         if number == REQUIRES_ACTION:
             return ChargeResult(PaymentStatus.REQUIRES_ACTION, payment.reference, card_last4=last4)
         if number == INSUFFICIENT_FUNDS:
-            return ChargeResult(PaymentStatus.FAILED, payment.reference,
-                                error=_("Your card has insufficient funds."), card_last4=last4)
+            return ChargeResult(
+                PaymentStatus.FAILED,
+                payment.reference,
+                error=_("Your card has insufficient funds."),
+                card_last4=last4,
+            )
         if number == DECLINED:
-            return ChargeResult(PaymentStatus.FAILED, payment.reference,
-                                error=_("Your card was declined."), card_last4=last4)
-        return ChargeResult(PaymentStatus.FAILED, payment.reference,
-                            error=_("This is a test shop: use a test card number."), card_last4=last4)
+            return ChargeResult(
+                PaymentStatus.FAILED,
+                payment.reference,
+                error=_("Your card was declined."),
+                card_last4=last4,
+            )
+        return ChargeResult(
+            PaymentStatus.FAILED,
+            payment.reference,
+            error=_("This is a test shop: use a test card number."),
+            card_last4=last4,
+        )
 
     def confirm_action(self, payment: Payment, *, approve: bool) -> ChargeResult:
         if approve:
-            return ChargeResult(PaymentStatus.SUCCEEDED, payment.reference, card_last4=payment.card_last4)
-        return ChargeResult(PaymentStatus.FAILED, payment.reference,
-                            error=_("The card confirmation failed."), card_last4=payment.card_last4)
+            return ChargeResult(
+                PaymentStatus.SUCCEEDED, payment.reference, card_last4=payment.card_last4
+            )
+        return ChargeResult(
+            PaymentStatus.FAILED,
+            payment.reference,
+            error=_("The card confirmation failed."),
+            card_last4=payment.card_last4,
+        )
 
     def refund(self, payment: Payment, amount: Decimal, idempotency_key: str) -> RefundResult:
         return RefundResult(reference=f"test_re_{idempotency_key}")
