@@ -114,6 +114,11 @@ def order_place(
         raise CheckoutError(_("Your cart is empty."), "empty")
     if any(quantity < 1 or quantity > 99 for _v, quantity in items):
         raise CheckoutError(_("Quantities must be between 1 and 99."), "bad_quantity")
+    # Flash sales: most buyers arrive after the stock is gone; tell them with one query
+    # instead of pricing the whole basket first.
+    stock = dict(Variant.objects.filter(pk__in=[v for v, _q in items]).values_list("pk", "stock"))
+    if any(stock.get(variant_id, quantity) < quantity for variant_id, quantity in items):
+        raise CheckoutError(_("Sorry, this item just sold out."), "sold_out")
     fx = FxTable()
     quote = checkout_quote(
         shop=shop,
