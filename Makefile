@@ -48,7 +48,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 bench: install-dev
-	@echo "No benchmarks yet (bench/ fills in with the checkout, live-room and relay issues)."
+	$(PY) bench/checkout_burst.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

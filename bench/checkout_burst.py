@@ -46,7 +46,7 @@ from tests.factories import address, make_product, make_shipping, make_shop  # n
 
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def run_burst(buyers: int, concurrency: int, buy: Callable[[int], str]) -> dict[str, object]:
