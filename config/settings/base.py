@@ -125,6 +125,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Named queues per kind of work; `make run`'s worker consumes all of them.
+CELERY_TASK_ROUTES = {"shop.*": {"queue": "default"}}
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "release-expired-stock-reservations": {

@@ -15,6 +15,6 @@ def send_order_email(order_id: int, kind: str) -> None:
     order_email_send(order_id=order_id, kind=kind)
 
 
-@shared_task(queue="default")
+@shared_task()
 def release_expired_reservations() -> int:
     return reservations_release_expired()

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_bulk_codes_are_unique_single_use_and_copy_the_rule(world: CatalogWorld) -> None:
-    template = make_voucher(world.shop_a, "QUIZ", kind="fixed", percentage=None, amounts={"EUR": ("15", "50")})
+    template = make_voucher(
+        world.shop_a, "QUIZ", kind="fixed", percentage=None, amounts={"EUR": ("15", "50")}
+    )
     codes = voucher_generate_codes(template=template, count=200, prefix="qz")
     assert len({c.code for c in codes}) == 200
     assert all(c.code.startswith("QZ") and len(c.code) == 12 for c in codes)
@@ -23,8 +25,16 @@ def test_bulk_codes_are_unique_single_use_and_copy_the_rule(world: CatalogWorld)
     assert codes[0].amounts.get().discount == 15
     rate = make_shipping(world.shop_a, ["ES"], {"EUR": "5"})
     variant = world.dress.variants.get()
-    place = dict(shop=world.shop_a, items=[(variant.pk, 1)], currency="EUR", language="en",
-                 user=None, address=address(), rate_id=rate.pk, voucher_code=codes[0].code)
+    place = dict(
+        shop=world.shop_a,
+        items=[(variant.pk, 1)],
+        currency="EUR",
+        language="en",
+        user=None,
+        address=address(),
+        rate_id=rate.pk,
+        voucher_code=codes[0].code,
+    )
     assert order_place(email="a@example.test", **place).discount_total == 15
     with pytest.raises(CheckoutError) as refused:
         order_place(email="b@example.test", **place)
@@ -35,12 +45,22 @@ def test_codes_owned_by_a_shopper_only_work_for_them(world: CatalogWorld) -> Non
     template = make_voucher(world.shop_a, "WIN")
     [code] = voucher_generate_codes(template=template, count=1, owner=world.shopper)
     rate = make_shipping(world.shop_a, ["ES"], {"EUR": "5"})
-    place = dict(shop=world.shop_a, items=[(world.dress.variants.get().pk, 1)], currency="EUR",
-                 language="en", address=address(), rate_id=rate.pk, voucher_code=code.code)
+    place = dict(
+        shop=world.shop_a,
+        items=[(world.dress.variants.get().pk, 1)],
+        currency="EUR",
+        language="en",
+        address=address(),
+        rate_id=rate.pk,
+        voucher_code=code.code,
+    )
     with pytest.raises(CheckoutError) as refused:
         order_place(email="thief@example.test", user=None, **place)
     assert refused.value.code == "voucher_not_yours"
-    assert order_place(email=world.shopper.email, user=world.shopper, **place).voucher_code == code.code
+    assert (
+        order_place(email=world.shopper.email, user=world.shopper, **place).voucher_code
+        == code.code
+    )
 
 
 def test_admin_shows_each_shop_only_its_vouchers(world: CatalogWorld) -> None:
@@ -51,13 +71,28 @@ def test_admin_shows_each_shop_only_its_vouchers(world: CatalogWorld) -> None:
     listing = client.get(reverse("admin:vouchers_voucher_changelist"))
     assert [v.pk for v in listing.context["cl"].result_list] == [mine.pk]
     assert client.get(reverse("admin:vouchers_voucher_change", args=[theirs.pk])).status_code == 302
-    response = client.post(reverse("admin:vouchers_voucher_add"), {
-        "shop": world.shop_b.pk, "code": "sneaky", "kind": "percentage", "percentage": "50",
-        "amounts-TOTAL_FORMS": 0, "amounts-INITIAL_FORMS": 0,
-    })
+    response = client.post(
+        reverse("admin:vouchers_voucher_add"),
+        {
+            "shop": world.shop_b.pk,
+            "code": "sneaky",
+            "kind": "percentage",
+            "percentage": "50",
+            "amounts-TOTAL_FORMS": 0,
+            "amounts-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 200 and not Voucher.objects.filter(code="SNEAKY").exists()
-    client.post(reverse("admin:vouchers_voucher_add"), {
-        "shop": world.shop_a.pk, "code": " spring 20 ", "kind": "percentage", "percentage": "20",
-        "is_active": "on", "amounts-TOTAL_FORMS": 0, "amounts-INITIAL_FORMS": 0,
-    })
+    client.post(
+        reverse("admin:vouchers_voucher_add"),
+        {
+            "shop": world.shop_a.pk,
+            "code": " spring 20 ",
+            "kind": "percentage",
+            "percentage": "20",
+            "is_active": "on",
+            "amounts-TOTAL_FORMS": 0,
+            "amounts-INITIAL_FORMS": 0,
+        },
+    )
     assert Voucher.objects.get(code="SPRING20").shop == world.shop_a
