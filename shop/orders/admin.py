@@ -134,6 +134,18 @@ class OrderAdmin(ShopScopedAdmin):
     def _back(self, order: Order) -> HttpResponse:
         return redirect(reverse("admin:orders_order_change", args=[order.pk]))
 
+    def _action_page(
+        self, request: HttpRequest, order: Order, form: forms.Form, title: str
+    ) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "order": order,
+            "form": form,
+            "title": title % {"number": order.number},
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/orders/order/action.html", context)
+
     def ship_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = self._order_for_change(request, order_id)
         form = ShipForm(request.POST or None)
@@ -147,17 +159,7 @@ class OrderAdmin(ShopScopedAdmin):
             else:
                 messages.success(request, _("Shipment recorded; the shopper was notified."))
                 return self._back(order)
-        return render(
-            request,
-            "admin/orders/order/action.html",
-            {
-                **self.admin_site.each_context(request),
-                "order": order,
-                "form": form,
-                "title": _("Ship order %(number)s") % {"number": order.number},
-                "opts": self.model._meta,
-            },
-        )
+        return self._action_page(request, order, form, _("Ship order %(number)s"))
 
     def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = self._order_for_change(request, order_id)
@@ -178,17 +180,7 @@ class OrderAdmin(ShopScopedAdmin):
             else:
                 messages.success(request, _("Refund sent through the payment gateway."))
                 return self._back(order)
-        return render(
-            request,
-            "admin/orders/order/action.html",
-            {
-                **self.admin_site.each_context(request),
-                "order": order,
-                "form": form,
-                "title": _("Refund order %(number)s") % {"number": order.number},
-                "opts": self.model._meta,
-            },
-        )
+        return self._action_page(request, order, form, _("Refund order %(number)s"))
 
     def tracking_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
         order = self._order_for_change(request, order_id)
