@@ -40,7 +40,7 @@ def payment_start(*, order: Order, gateway_name: str | None = None) -> Payment:
     """The open payment of ``order`` (reused on reloads), or a new one at the gateway."""
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise PaymentError(_("This order is not awaiting payment."), "not_payable")
-    name = gateway_name or settings.PAYMENT_GATEWAY
+    name = gateway_name or order.shop.payment_gateway or settings.PAYMENT_GATEWAY
     open_payment = order.payments.filter(
         gateway=name, status__in=[PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION]
     ).first()

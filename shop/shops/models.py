@@ -23,6 +23,13 @@ class Shop(models.Model):
     country = models.CharField(_("country"), max_length=2, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
     is_active = models.BooleanField(_("active"), default=True)
+    payment_gateway = models.CharField(
+        _("payment gateway"),
+        max_length=20,
+        blank=True,
+        choices=[("test", _("Test cards")), ("stripe", "Stripe")],
+        help_text=_("Empty: the platform's PAYMENT_GATEWAY setting."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

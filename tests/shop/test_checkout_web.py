@@ -267,3 +267,23 @@ def test_admin_ships_and_refunds_only_own_shops_orders(world: CatalogWorld, rate
         "25.90"
     )
     assert order.payments.get().refunds.get().amount == Decimal("25.90")
+
+
+def test_the_gateway_can_be_chosen_per_shop(world: CatalogWorld, rate, settings) -> None:  # type: ignore[no-untyped-def]
+    from shop.payments.services import payment_start
+
+    settings.PAYMENT_GATEWAY = "stripe"
+    settings.STRIPE_SECRET_KEY = ""  # Stripe is not configured on this platform
+    world.shop_a.payment_gateway = "test"
+    world.shop_a.save()
+    order = order_place(
+        shop=world.shop_a,
+        items=[(world.dress.variants.get().pk, 1)],
+        currency="EUR",
+        language="en",
+        email="x@example.test",
+        user=None,
+        address=address(),
+        rate_id=rate.pk,
+    )
+    assert payment_start(order=order).gateway == "test"
