@@ -1,5 +1,9 @@
 """WebSocket URL map. Each realtime area adds its consumers here (rooms, calls, support)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-websocket_urlpatterns: list[URLPattern] = []
+from liverooms.rooms.consumers import RoomConsumer
+
+websocket_urlpatterns: list[URLPattern] = [
+    path("ws/rooms/<slug:slug>/", RoomConsumer.as_asgi()),
+]

@@ -24,7 +24,18 @@ def _clean_cache() -> Iterator[None]:
     from django.core.cache import cache
 
     cache.clear()
+    _clear_realtime_keys()
     yield
+
+
+def _clear_realtime_keys() -> None:
+    """Room sequences, histories and presence live in Redis: start every test without them."""
+    from liverooms.realtime.events import sync_client
+
+    client = sync_client()
+    keys = list(client.scan_iter(match=f"{settings.REALTIME_PREFIX}:*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @pytest.fixture

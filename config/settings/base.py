@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "shop.payments",
     "shop.storefront",
     "shop.demo",
+    "liverooms.rooms",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,10 @@ CHANNEL_LAYERS = {
         "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="showroom")},
     }
 }
+
+# Room events: per-room sequence, history and one pub/sub channel per room.
+REALTIME_REDIS_URL = env.str("REALTIME_REDIS_URL", default=REDIS_URL)
+REALTIME_PREFIX = env.str("REALTIME_PREFIX", default="showroom")
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None

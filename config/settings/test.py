@@ -34,6 +34,8 @@ CACHES["default"]["LOCATION"] = TEST_REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = f"test-{_worker}"
 CHANNEL_LAYERS["default"]["CONFIG"] = {"hosts": [TEST_REDIS_URL], "prefix": f"test-{_worker}"}
 CELERY_BROKER_URL = TEST_REDIS_URL
+REALTIME_REDIS_URL = TEST_REDIS_URL
+REALTIME_PREFIX = f"test-{_worker}"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
 

@@ -1,0 +1,87 @@
+"""The room WebSocket protocol: inbound message schemas, error codes and close codes.
+
+Documented in docs/protocol.md; tests validate both directions against these definitions.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+MAX_FRAME_BYTES = 4096
+
+# Close codes (4000-4999 are for applications).
+CLOSE_ROOM_NOT_FOUND = 4004
+CLOSE_BANNED = 4003
+CLOSE_FLOOD = 4008  # kept sending after being told to slow down
+
+
+class ErrorCode:
+    INVALID_JSON = "invalid_json"
+    INVALID_MESSAGE = "invalid_message"
+    UNKNOWN_TYPE = "unknown_type"
+    TOO_LARGE = "too_large"
+    RATE_LIMITED = "rate_limited"
+    AUTH_REQUIRED = "auth_required"
+    MUTED = "muted"
+    SLOW_MODE = "slow_mode"
+    BLOCKED_WORDS = "blocked_words"
+    ROOM_NOT_LIVE = "room_not_live"
+    FORBIDDEN = "forbidden"
+
+
+Ref = Annotated[str, StringConstraints(max_length=64)]
+
+
+class _Inbound(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    ref: Ref | None = None
+
+
+class ChatSend(_Inbound):
+    type: Literal["chat.send"]
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class LikeSend(_Inbound):
+    type: Literal["like.send"]
+    count: int = Field(default=1, ge=1, le=10)
+
+
+class RoomResume(_Inbound):
+    type: Literal["room.resume"]
+    last_seq: int = Field(ge=0)
+
+
+class Ping(_Inbound):
+    type: Literal["ping"]
+
+
+Inbound = Annotated[ChatSend | LikeSend | RoomResume | Ping, Field(discriminator="type")]
+INBOUND = TypeAdapter(Inbound)
+INBOUND_TYPES = {"chat.send", "like.send", "room.resume", "ping"}
+
+# Per-connection limits: (tokens per second, burst).
+RATE_LIMITS: dict[str, tuple[float, int]] = {
+    "chat.send": (1.0, 3),
+    "like.send": (10.0, 20),
+    "room.resume": (0.5, 3),
+    "ping": (1.0, 5),
+    "*": (5.0, 10),  # unparseable or unknown messages
+}
+# After this many refusals within FLOOD_WINDOW seconds the connection is closed (CLOSE_FLOOD).
+FLOOD_REFUSALS = 30
+FLOOD_WINDOW = 10.0
+
+# Server -> client event types (each carries "seq" except "error", "pong" and snapshots' own seq).
+OUTBOUND_TYPES = {
+    "room.snapshot",
+    "room.status",
+    "chat.batch",
+    "chat.deleted",
+    "likes.update",
+    "viewers.update",
+    "error",
+    "pong",
+}

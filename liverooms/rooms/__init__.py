@@ -1,0 +1,1 @@
+"""Live rooms: schedule, go live, end; chat, likes, viewers; reminders."""

@@ -1,0 +1,187 @@
+"""``/ws/rooms/<slug>/``: one socket per viewer for everything realtime in a room.
+
+A thin adapter: parse and validate (liverooms.realtime.protocol), rate-limit, call a service,
+hand results to the hub. Join first, snapshot second, so nothing is missed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from pydantic import ValidationError
+
+from liverooms.realtime import events
+from liverooms.realtime.hub import Member, get_hub
+from liverooms.realtime.protocol import (
+    CLOSE_BANNED,
+    CLOSE_FLOOD,
+    CLOSE_ROOM_NOT_FOUND,
+    INBOUND,
+    INBOUND_TYPES,
+    MAX_FRAME_BYTES,
+    ChatSend,
+    ErrorCode,
+    LikeSend,
+    Ping,
+    RoomResume,
+)
+from liverooms.realtime.ratelimit import ConnectionLimiter
+from liverooms.rooms.models import LiveRoom, RoomStatus
+from liverooms.rooms.selectors import is_banned, room_for_socket, room_snapshot
+from liverooms.rooms.services import RoomError, chat_post
+
+
+def _validation_summary(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(
+        str(part)
+        for part in first["loc"]
+        if part not in {"chat.send", "like.send", "room.resume", "ping"}
+    )
+    return f"{where or 'message'}: {first['msg']}"
+
+
+class RoomConsumer(AsyncWebsocketConsumer):
+    room: LiveRoom | None = None
+    member: Member | None = None
+
+    async def connect(self) -> None:
+        slug = self.scope["url_route"]["kwargs"]["slug"]
+        self.user = self.scope.get("user")
+        self.limiter = ConnectionLimiter()
+        self.room = await database_sync_to_async(room_for_socket)(slug)
+        await self.accept()
+        if self.room is None:
+            await self._error("room_not_found", "No such room.")
+            await self.close(code=CLOSE_ROOM_NOT_FOUND)
+            return
+        if await database_sync_to_async(is_banned)(self.room, self.user):
+            await self._error(ErrorCode.FORBIDDEN, "You are banned from this room.")
+            await self.close(code=CLOSE_BANNED)
+            return
+        self.hub = get_hub()
+        self.member = Member(self._send_frame, self._send_snapshot)
+        await self.hub.join(self.room.pk, self.member)  # join first ...
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        since = query.get("since", [""])[0]
+        if since.isdigit():
+            await self._resume(int(since))
+        else:
+            await self._send_snapshot()  # ... snapshot second
+        await self.hub.publish_viewers(self.room.pk)
+
+    async def disconnect(self, code: int) -> None:
+        if self.room is not None and self.member is not None:
+            await self.hub.leave(self.room.pk, self.member)
+
+    # Outbound ----------------------------------------------------------------------------
+    async def _send_frame(self, frame: str) -> None:
+        if self.room is not None and '"type":"room.status"' in frame:
+            self.room.status = json.loads(frame)["status"]  # keep the cached status current
+        await self.send(text_data=frame)
+
+    async def _send_snapshot(self) -> None:
+        assert self.room is not None
+        seq = await events.current_seq(self.hub.redis, self.room.pk)  # before reading the DB
+        self.room = await database_sync_to_async(room_for_socket)(self.room.slug) or self.room
+        snapshot = await database_sync_to_async(room_snapshot)(self.room, self.user)
+        likes = int(await self.hub.redis.get(events.key(self.room.pk, "likes")) or 0)
+        viewers = await self.hub.viewer_count(self.room.pk)
+        await self.send(
+            text_data=json.dumps(
+                {
+                    "type": "room.snapshot",
+                    "seq": seq,
+                    "room": snapshot.room,
+                    "chat": snapshot.chat,
+                    "pinned_message": snapshot.pinned_message,
+                    "likes": likes,
+                    "viewers": viewers,
+                    "you": snapshot.you,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+    async def _resume(self, last_seq: int) -> None:
+        assert self.room is not None
+        frames = await events.frames_since(self.hub.redis, self.room.pk, last_seq)
+        if frames is None:
+            await self._send_snapshot()  # too far behind: start again from a snapshot
+            return
+        for frame in frames:
+            await self.send(text_data=frame)
+
+    async def _error(self, code: str, message: str, ref: str | None = None) -> None:
+        body: dict[str, Any] = {"type": "error", "code": code, "message": message}
+        if ref:
+            body["ref"] = ref
+        await self.send(text_data=json.dumps(body))
+
+    async def _refuse(self, code: str, message: str, ref: str | None = None) -> None:
+        await self._error(code, message, ref)
+        if self.limiter.refused():
+            await self.close(code=CLOSE_FLOOD)
+
+    # Inbound -----------------------------------------------------------------------------
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.room is None or self.member is None:
+            return
+        if bytes_data is not None or text_data is None:
+            await self._refuse(ErrorCode.INVALID_MESSAGE, "Send JSON text frames.")
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self._refuse(
+                ErrorCode.TOO_LARGE, f"Messages are limited to {MAX_FRAME_BYTES} bytes."
+            )
+            return
+        try:
+            raw = json.loads(text_data)
+        except ValueError:
+            await self._refuse(ErrorCode.INVALID_JSON, "Messages must be JSON objects.")
+            return
+        ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
+        kind = raw.get("type") if isinstance(raw, dict) else None
+        if not self.limiter.allow(kind if isinstance(kind, str) else "*"):
+            await self._refuse(ErrorCode.RATE_LIMITED, "Too many messages; slow down.", ref)
+            return
+        if kind not in INBOUND_TYPES:
+            await self._refuse(
+                ErrorCode.UNKNOWN_TYPE, f"Unknown message type {str(kind)[:40]!r}.", ref
+            )
+            return
+        try:
+            message = INBOUND.validate_python(raw)
+        except ValidationError as invalid:
+            await self._refuse(ErrorCode.INVALID_MESSAGE, _validation_summary(invalid), ref)
+            return
+        await self._handle(message)
+
+    async def _handle(self, message: ChatSend | LikeSend | RoomResume | Ping) -> None:
+        assert self.room is not None
+        if isinstance(message, Ping):
+            await self.send(text_data=json.dumps({"type": "pong", "ref": message.ref}))
+        elif isinstance(message, RoomResume):
+            await self._resume(message.last_seq)
+        elif isinstance(message, LikeSend):
+            if not self.user or not self.user.is_authenticated:
+                await self._refuse(ErrorCode.AUTH_REQUIRED, "Sign in to like.", message.ref)
+            elif self.room.status != RoomStatus.LIVE:
+                await self._refuse(ErrorCode.ROOM_NOT_LIVE, "The room is not live.", message.ref)
+            else:
+                self.hub.add_likes(self.room.pk, message.count)
+        elif isinstance(message, ChatSend):
+            try:
+                line = await database_sync_to_async(chat_post)(
+                    room=self.room, user=self.user, text=message.text
+                )
+            except RoomError as refused:
+                await self._refuse(refused.code, str(refused), message.ref)
+                return
+            if message.ref:
+                line = {**line, "ref": message.ref}  # lets the sender match its own line
+            self.hub.add_chat(self.room.pk, line)

@@ -1,0 +1,120 @@
+"""Room reads: listings, the socket's view of a room, permission checks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from liverooms.rooms.models import ChatMessage, LiveRoom, RoomSanction, RoomStatus, SanctionKind
+from shop.accounts.models import User
+from shop.shops.models import Role
+from shop.shops.selectors import shop_ids_for_user
+
+CHAT_HISTORY = 50
+MODERATOR_ROLES = {Role.OWNER, Role.HOST}
+
+
+def rooms_live() -> QuerySet[LiveRoom]:
+    return (
+        LiveRoom.objects.filter(status=RoomStatus.LIVE, shop__is_active=True)
+        .select_related("shop")
+        .order_by("-started_at")
+    )
+
+
+def rooms_upcoming() -> QuerySet[LiveRoom]:
+    return (
+        LiveRoom.objects.filter(
+            status=RoomStatus.SCHEDULED,
+            shop__is_active=True,
+            scheduled_at__gte=timezone.now() - timezone.timedelta(hours=1),
+        )
+        .select_related("shop")
+        .order_by("scheduled_at")
+    )
+
+
+def can_moderate(user: User | AnonymousUser, room: LiveRoom) -> bool:
+    if not user.is_authenticated:
+        return False
+    return bool(user.is_superuser or room.shop_id in shop_ids_for_user(user, roles=MODERATOR_ROLES))
+
+
+def access_room_moderation(user: User | AnonymousUser, room: LiveRoom) -> LiveRoom:
+    if not can_moderate(user, room):
+        raise PermissionDenied("Only the shop's owner and hosts can run this room.")
+    return room
+
+
+def active_sanction(room: LiveRoom, user: User | AnonymousUser, kind: str) -> RoomSanction | None:
+    if not user.is_authenticated:
+        return None
+    sanction = RoomSanction.objects.filter(room=room, user=user, kind=kind).first()
+    if sanction and sanction.until and sanction.until <= timezone.now():
+        return None
+    return sanction
+
+
+def is_banned(room: LiveRoom, user: User | AnonymousUser) -> bool:
+    return active_sanction(room, user, SanctionKind.BAN) is not None
+
+
+def message_dict(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "author": message.author_name,
+        "text": message.text,
+        "language": message.language,
+        "at": message.created_at.isoformat(),
+    }
+
+
+@dataclass(frozen=True)
+class RoomSnapshot:
+    room: dict[str, Any]
+    chat: list[dict[str, Any]]
+    pinned_message: dict[str, Any] | None
+    you: dict[str, Any]
+
+
+def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
+    recent = list(
+        room.messages.filter(deleted_at__isnull=True).order_by("-created_at", "-id")[:CHAT_HISTORY]
+    )
+    pinned = room.pinned_message
+    return RoomSnapshot(
+        room={
+            "slug": room.slug,
+            "title": room.title,
+            "status": room.status,
+            "language": room.language,
+            "slow_mode_seconds": room.slow_mode_seconds,
+            "shop": room.shop.slug,
+        },
+        chat=[message_dict(m) for m in reversed(recent)],
+        pinned_message=message_dict(pinned) if pinned and not pinned.deleted_at else None,
+        you={
+            "signed_in": user.is_authenticated,
+            "name": display_name(user) if user.is_authenticated else "",
+            "can_moderate": can_moderate(user, room),
+        },
+    )
+
+
+def display_name(user: User | AnonymousUser) -> str:
+    if not user.is_authenticated:
+        return ""
+    return (user.first_name or user.username.split("@")[0])[:40]
+
+
+def room_for_socket(slug: str) -> LiveRoom | None:
+    return (
+        LiveRoom.objects.select_related("shop", "pinned_message")
+        .filter(slug=slug, shop__is_active=True)
+        .first()
+    )

@@ -1,0 +1,136 @@
+"""Room writes: lifecycle, chat, moderation, reminders. Events go out after commit through
+liverooms.realtime.events (the only module that talks to the room channels)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liverooms.realtime import events
+from liverooms.realtime.protocol import ErrorCode
+from liverooms.rooms.models import (
+    ChatMessage,
+    ChatWordFilter,
+    LiveRoom,
+    RoomReminder,
+    RoomSanction,
+    RoomStatus,
+    SanctionKind,
+)
+from liverooms.rooms.selectors import (
+    access_room_moderation,
+    active_sanction,
+    display_name,
+    message_dict,
+)
+from shop.accounts.models import User
+
+
+class RoomError(ValueError):
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@transaction.atomic
+def room_start(*, room: LiveRoom, actor: User) -> LiveRoom:
+    """Go live (scheduled -> live). Publishes room.status; queues "remind me" e-mails."""
+    access_room_moderation(actor, room)
+    room = LiveRoom.objects.select_for_update().get(pk=room.pk)
+    if room.status != RoomStatus.SCHEDULED:
+        raise RoomError(_("Only a scheduled room can go live."), "bad_status")
+    room.status, room.started_at = RoomStatus.LIVE, timezone.now()
+    room.save(update_fields=["status", "started_at"])
+    events.publish_on_commit(room.pk, "room.status", {"status": room.status})
+    from liverooms.rooms.tasks import send_room_reminders
+
+    transaction.on_commit(lambda: send_room_reminders.delay(room.pk))
+    return room
+
+
+@transaction.atomic
+def room_end(*, room: LiveRoom, actor: User) -> LiveRoom:
+    access_room_moderation(actor, room)
+    room = LiveRoom.objects.select_for_update().get(pk=room.pk)
+    if room.status != RoomStatus.LIVE:
+        raise RoomError(_("Only a live room can end."), "bad_status")
+    room.status, room.ended_at = RoomStatus.ENDED, timezone.now()
+    room.save(update_fields=["status", "ended_at"])
+    events.publish_on_commit(room.pk, "room.status", {"status": room.status})
+    return room
+
+
+def _blocked(room: LiveRoom, text: str) -> bool:
+    phrases = ChatWordFilter.objects.filter(shop_id=room.shop_id).values_list("phrase", flat=True)
+    lowered = text.casefold()
+    return any(re.search(rf"(?<!\w){re.escape(p.casefold())}(?!\w)", lowered) for p in phrases)
+
+
+def chat_post(*, room: LiveRoom, user: User, text: str, language: str = "") -> dict[str, Any]:
+    """Persist a chat line and return it for broadcast (the caller batches it).
+
+    Refuses with RoomError: not signed in, room not live, muted/banned, slow mode, blocked words.
+    """
+    if not user.is_authenticated:
+        raise RoomError(_("Sign in to chat."), ErrorCode.AUTH_REQUIRED)
+    # The socket's copy of the room may be old: read status and slow mode as they are now.
+    room = LiveRoom.objects.only("id", "shop_id", "status", "slow_mode_seconds").get(pk=room.pk)
+    if room.status != RoomStatus.LIVE:
+        raise RoomError(_("The room is not live."), ErrorCode.ROOM_NOT_LIVE)
+    if active_sanction(room, user, SanctionKind.BAN) or active_sanction(
+        room, user, SanctionKind.MUTE
+    ):
+        raise RoomError(_("You cannot chat in this room."), ErrorCode.MUTED)
+    if room.slow_mode_seconds:
+        since = timezone.now() - dt.timedelta(seconds=room.slow_mode_seconds)
+        if ChatMessage.objects.filter(room=room, user=user, created_at__gte=since).exists():
+            raise RoomError(
+                _("Slow mode: one message every %(seconds)d seconds.")
+                % {"seconds": room.slow_mode_seconds},
+                ErrorCode.SLOW_MODE,
+            )
+    if _blocked(room, text):
+        raise RoomError(
+            _("Your message contains words this shop does not allow."), ErrorCode.BLOCKED_WORDS
+        )
+    message = ChatMessage.objects.create(
+        room=room, user=user, author_name=display_name(user), text=text, language=language
+    )
+    return message_dict(message)
+
+
+@transaction.atomic
+def chat_delete(*, room: LiveRoom, message_id: int, actor: User) -> None:
+    """Hide a message for everyone (publishes chat.deleted)."""
+    access_room_moderation(actor, room)
+    updated = ChatMessage.objects.filter(room=room, pk=message_id, deleted_at__isnull=True).update(
+        deleted_at=timezone.now()
+    )
+    if updated:
+        events.publish_on_commit(room.pk, "chat.deleted", {"id": message_id})
+
+
+@transaction.atomic
+def room_sanction(
+    *, room: LiveRoom, user: User, kind: str, actor: User, minutes: int | None = None
+) -> RoomSanction:
+    access_room_moderation(actor, room)
+    until = timezone.now() + dt.timedelta(minutes=minutes) if minutes else None
+    sanction, _created = RoomSanction.objects.update_or_create(
+        room=room, user=user, kind=kind, defaults={"until": until, "created_by": actor}
+    )
+    return sanction
+
+
+def room_remind_me(*, room: LiveRoom, email: str, language: str, user: User | None) -> RoomReminder:
+    if room.status != RoomStatus.SCHEDULED:
+        raise RoomError(_("This show has already started."), "bad_status")
+    reminder, _created = RoomReminder.objects.get_or_create(
+        room=room, email=email.strip().lower(), defaults={"language": language, "user": user}
+    )
+    return reminder
