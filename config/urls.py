@@ -36,6 +36,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("shop.accounts.urls")),
     path("cart/", include("shop.cart.urls")),
+    path("live/", include("liverooms.rooms.urls")),
     path("payments/", include("shop.payments.urls")),
     path("", include("shop.orders.urls")),
     path("", include("shop.storefront.urls")),

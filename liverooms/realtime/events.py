@@ -115,3 +115,16 @@ async def frames_since(client: aioredis.Redis, room_id: int, last_seq: int) -> l
 def _seq_of(frame: str) -> int:
     # Frames start with '{"seq":N,' (see PUBLISH_SCRIPT).
     return int(frame[7 : frame.index(",")])
+
+
+def viewer_counts(room_ids: list[int]) -> dict[int, int]:
+    """Current viewers per room (presence kept by the hubs), for listings."""
+    import time
+
+    if not room_ids:
+        return {}
+    pipe = sync_client().pipeline(transaction=False)
+    since = time.time() - 30
+    for room_id in room_ids:
+        pipe.zcount(key(room_id, "viewers"), since, "+inf")
+    return dict(zip(room_ids, (int(n) for n in pipe.execute()), strict=True))

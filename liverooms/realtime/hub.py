@@ -41,6 +41,9 @@ class Member:
         self.id = uuid.uuid4().hex
         self.queue: asyncio.Queue[str | None] = asyncio.Queue(QUEUE_LIMIT)
         self._send, self._resync = send, resync
+        # Frames wait until the socket has its snapshot (or its replay), so they never
+        # overtake it; the client drops any whose seq the snapshot already covers.
+        self.ready = asyncio.Event()
         self.writer = asyncio.get_running_loop().create_task(self._write())
 
     def deliver(self, frame: str) -> None:
@@ -53,6 +56,7 @@ class Member:
             self.queue.put_nowait(None)
 
     async def _write(self) -> None:
+        await self.ready.wait()
         while True:
             frame = await self.queue.get()
             try:
@@ -81,6 +85,7 @@ class RoomHub:
         self.listener: asyncio.Task[None] | None = None
         self.ticker: asyncio.Task[None] | None = None
         self.channel_rooms: dict[str, int] = {}
+        self.subscribed: dict[str, asyncio.Event] = {}
 
     # Membership -------------------------------------------------------------------------
     async def join(self, room_id: int, member: Member) -> None:
@@ -89,10 +94,15 @@ class RoomHub:
             state = self.rooms[room_id] = RoomState()
             name = events.channel(room_id)
             self.channel_rooms[name] = room_id
+            self.subscribed[name] = asyncio.Event()
             await self.pubsub.subscribe(name)
         state.members.add(member)
-        await self.redis.zadd(events.key(room_id, "viewers"), {member.id: time.time()})
         self._start_tasks()
+        # Only once Redis confirms the subscription is every later event sure to reach us;
+        # the caller reads the snapshot's seq after this.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.subscribed[events.channel(room_id)].wait(), timeout=5)
+        await self.redis.zadd(events.key(room_id, "viewers"), {member.id: time.time()})
 
     async def leave(self, room_id: int, member: Member) -> None:
         member.close()
@@ -107,6 +117,7 @@ class RoomHub:
             self.rooms.pop(room_id, None)
             name = events.channel(room_id)
             self.channel_rooms.pop(name, None)
+            self.subscribed.pop(name, None)
             with contextlib.suppress(Exception):
                 await self.pubsub.unsubscribe(name)
 
@@ -164,12 +175,19 @@ class RoomHub:
     async def _listen(self) -> None:
         while self.rooms:
             try:
-                message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                message = await self.pubsub.get_message(timeout=1.0)
             except Exception:
                 logger.exception("room pub/sub read failed")
                 await asyncio.sleep(0.5)
                 continue
             if not message:
+                continue
+            if message["type"] == "subscribe":
+                confirmed = self.subscribed.get(message["channel"])
+                if confirmed is not None:
+                    confirmed.set()
+                continue
+            if message["type"] != "message":
                 continue
             room_id = self.channel_rooms.get(message["channel"])
             state = self.rooms.get(room_id) if room_id is not None else None

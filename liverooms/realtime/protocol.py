@@ -78,6 +78,8 @@ FLOOD_WINDOW = 10.0
 OUTBOUND_TYPES = {
     "room.snapshot",
     "room.status",
+    "room.settings",
+    "room.kick",
     "chat.batch",
     "chat.deleted",
     "likes.update",

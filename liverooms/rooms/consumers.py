@@ -72,6 +72,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._resume(int(since))
         else:
             await self._send_snapshot()  # ... snapshot second
+        self.member.ready.set()  # then the events that arrived meanwhile
         await self.hub.publish_viewers(self.room.pk)
 
     async def disconnect(self, code: int) -> None:
@@ -82,7 +83,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _send_frame(self, frame: str) -> None:
         if self.room is not None and '"type":"room.status"' in frame:
             self.room.status = json.loads(frame)["status"]  # keep the cached status current
+        if '"type":"room.kick"' in frame and self._is_me(json.loads(frame).get("user_id")):
+            await self._error(ErrorCode.FORBIDDEN, "You are banned from this room.")
+            await self.close(code=CLOSE_BANNED)
+            return
         await self.send(text_data=frame)
+
+    def _is_me(self, user_id: object) -> bool:
+        return bool(self.user and self.user.is_authenticated and self.user.pk == user_id)
 
     async def _send_snapshot(self) -> None:
         assert self.room is not None

@@ -65,6 +65,18 @@ def room_end(*, room: LiveRoom, actor: User) -> LiveRoom:
     return room
 
 
+@transaction.atomic
+def room_set_slow_mode(*, room: LiveRoom, seconds: int, actor: User) -> LiveRoom:
+    """0 turns slow mode off. Publishes room.settings so every viewer's input shows it."""
+    access_room_moderation(actor, room)
+    room.slow_mode_seconds = max(0, seconds)
+    room.save(update_fields=["slow_mode_seconds"])
+    events.publish_on_commit(
+        room.pk, "room.settings", {"slow_mode_seconds": room.slow_mode_seconds}
+    )
+    return room
+
+
 def _blocked(room: LiveRoom, text: str) -> bool:
     phrases = ChatWordFilter.objects.filter(shop_id=room.shop_id).values_list("phrase", flat=True)
     lowered = text.casefold()
@@ -124,6 +136,17 @@ def room_sanction(
     sanction, _created = RoomSanction.objects.update_or_create(
         room=room, user=user, kind=kind, defaults={"until": until, "created_by": actor}
     )
+    if kind == SanctionKind.BAN:
+        # Their messages disappear for everyone and their open sockets are closed.
+        hidden = list(
+            ChatMessage.objects.filter(room=room, user=user, deleted_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        ChatMessage.objects.filter(pk__in=hidden).update(deleted_at=timezone.now())
+        for message_id in hidden:
+            events.publish_on_commit(room.pk, "chat.deleted", {"id": message_id})
+        events.publish_on_commit(room.pk, "room.kick", {"user_id": user.pk})
     return sanction
 
 

@@ -243,6 +243,52 @@ def _vouchers(shop: Shop) -> None:
             )
 
 
+def _rooms(shops: dict[str, Shop]) -> None:
+    from liverooms.rooms.models import LiveRoom, RoomStatus
+
+    now = timezone.now()
+    for slug, shop_slug, title, language, status, starts in (
+        (
+            "atelier-spring-drop",
+            "atelier-lumiere",
+            "Spring drop: silk and linen, live from Paris",
+            "en",
+            RoomStatus.LIVE,
+            now,
+        ),
+        (
+            "meridian-unboxing",
+            "meridian-horology",
+            "Unboxing the Split-seconds 1950",
+            "en",
+            RoomStatus.SCHEDULED,
+            now + dt.timedelta(days=1),
+        ),
+        (
+            "atelier-knitwear-zh",
+            "atelier-lumiere",
+            "羊绒针织专场",
+            "zh-hans",
+            RoomStatus.SCHEDULED,
+            now + dt.timedelta(days=2, hours=3),
+        ),
+    ):
+        shop = shops[shop_slug]
+        room, created = LiveRoom.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "shop": shop,
+                "title": title,
+                "language": language,
+                "status": status,
+                "scheduled_at": starts,
+                "started_at": now if status == RoomStatus.LIVE else None,
+            },
+        )
+        if created:
+            room.hosts.set(shop.memberships.filter(role=Role.HOST).values_list("user", flat=True))
+
+
 @transaction.atomic
 def demo_load() -> DemoSummary:
     """Create or refresh the demo marketplace and return what it holds."""
@@ -347,6 +393,7 @@ def demo_load() -> DemoSummary:
     for shop in shops.values():
         _shipping(shop)
         _vouchers(shop)
+    _rooms(shops)
     summary.shops = len(shops)
     summary.variants = Variant.objects.filter(shop__in=shops.values()).count()
     return summary

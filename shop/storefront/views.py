@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from liverooms.rooms.views import rooms_context
 from shop.catalog.selectors import (
     ProductFilters,
     categories_for_menu,
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "newest": product_views(list(newest), language=language, currency=currency),
             "categories": categories_for_menu(language),
             "shops": Shop.objects.filter(is_active=True),
+            **rooms_context(limit=6),
         },
     )
 

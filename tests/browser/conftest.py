@@ -24,8 +24,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser() -> Iterator[object]:
+    """A fresh Chromium per test. Function-scoped on purpose: Playwright's sync API keeps an
+    event loop running while it is alive, which would break asyncio tests sharing the worker."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
     # Django refuses sync ORM calls from a thread running an event loop; Playwright's sync

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from liverooms.rooms import views
+
+app_name = "rooms"
+
+urlpatterns = [
+    path("", views.live_list, name="list"),
+    path("<slug:slug>/", views.room_detail, name="room"),
+    path("<slug:slug>/remind/", views.room_remind, name="remind"),
+    path("<slug:slug>/host/", views.host_console, name="host"),
+    path("<slug:slug>/host/action/", views.host_action, name="host-action"),
+]

@@ -1,0 +1,141 @@
+"""Room pages: the live listing, the room, "remind me", and the host console."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from liverooms.realtime.events import viewer_counts
+from liverooms.rooms.models import ChatMessage, LiveRoom, SanctionKind
+from liverooms.rooms.selectors import (
+    access_room_moderation,
+    can_moderate,
+    rooms_live,
+    rooms_upcoming,
+)
+from liverooms.rooms.services import (
+    RoomError,
+    chat_delete,
+    room_end,
+    room_remind_me,
+    room_sanction,
+    room_set_slow_mode,
+    room_start,
+)
+
+
+def live_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "rooms/list.html", rooms_context())
+
+
+def rooms_context(limit: int = 24) -> dict[str, object]:
+    """Live rooms with their viewer counts, and upcoming rooms (also used by the home page)."""
+    live = list(rooms_live()[:limit])
+    counts = viewer_counts([room.pk for room in live])
+    for room in live:
+        room.viewers = counts.get(room.pk, 0)  # type: ignore[attr-defined]
+    return {"live": live, "upcoming": list(rooms_upcoming()[:limit])}
+
+
+def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    room = get_object_or_404(
+        LiveRoom.objects.select_related("shop"), slug=slug, shop__is_active=True
+    )
+    return render(
+        request, "rooms/room.html", {"room": room, "can_moderate": can_moderate(request.user, room)}
+    )
+
+
+class RemindForm(forms.Form):
+    email = forms.EmailField()
+
+
+@require_POST
+def room_remind(request: HttpRequest, slug: str) -> HttpResponse:
+    room = get_object_or_404(LiveRoom, slug=slug)
+    form = RemindForm({"email": request.POST.get("email") or getattr(request.user, "email", "")})
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid e-mail address."))
+    else:
+        try:
+            room_remind_me(
+                room=room,
+                email=form.cleaned_data["email"],
+                language=get_language() or "en",
+                user=request.user if request.user.is_authenticated else None,
+            )  # type: ignore[arg-type]
+            messages.success(
+                request, _("We will e-mail you when %(title)s starts.") % {"title": room.title}
+            )
+        except RoomError as refused:
+            messages.error(request, str(refused))
+    return redirect("rooms:list")
+
+
+def host_console(request: HttpRequest, slug: str) -> HttpResponse:
+    room = get_object_or_404(LiveRoom.objects.select_related("shop"), slug=slug)
+    try:
+        access_room_moderation(request.user, room)
+    except PermissionDenied:
+        if not request.user.is_authenticated:
+            return redirect(f"/{get_language()}/accounts/login/?next={request.path}")
+        raise
+    return render(request, "rooms/host.html", {"room": room})
+
+
+class HostActionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[(a, a) for a in ("start", "end", "slow_mode", "delete_message", "mute", "ban")]
+    )
+    message_id = forms.IntegerField(required=False, min_value=1)
+    seconds = forms.IntegerField(required=False, min_value=0, max_value=3600)
+    minutes = forms.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+
+
+@require_POST
+def host_action(request: HttpRequest, slug: str) -> HttpResponse:
+    """Console actions (fetch or form post). Answers JSON: {"ok": true} or an error."""
+    room = get_object_or_404(LiveRoom.objects.select_related("shop"), slug=slug)
+    access_room_moderation(request.user, room)
+    form = HostActionForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"ok": False, "code": "invalid", "errors": form.errors}, status=400)
+    data, actor = form.cleaned_data, request.user
+    try:
+        if data["action"] == "start":
+            room_start(room=room, actor=actor)  # type: ignore[arg-type]
+        elif data["action"] == "end":
+            room_end(room=room, actor=actor)  # type: ignore[arg-type]
+        elif data["action"] == "slow_mode":
+            room_set_slow_mode(room=room, seconds=data["seconds"] or 0, actor=actor)  # type: ignore[arg-type]
+        elif data["action"] == "delete_message" and data["message_id"]:
+            chat_delete(room=room, message_id=data["message_id"], actor=actor)  # type: ignore[arg-type]
+        elif data["action"] in ("mute", "ban") and data["message_id"]:
+            # Moderators act on a chat line; the author's account is looked up here, so
+            # viewers never see account ids.
+            message = get_object_or_404(
+                ChatMessage, pk=data["message_id"], room=room, user__isnull=False
+            )
+            room_sanction(
+                room=room,
+                user=message.user,
+                kind=SanctionKind(data["action"]),
+                actor=actor,
+                minutes=data["minutes"],
+            )  # type: ignore[arg-type]
+        else:
+            return JsonResponse(
+                {"ok": False, "code": "invalid", "errors": {"__all__": ["missing target"]}},
+                status=400,
+            )
+    except RoomError as refused:
+        return JsonResponse(
+            {"ok": False, "code": refused.code, "message": str(refused)}, status=409
+        )
+    return JsonResponse({"ok": True})

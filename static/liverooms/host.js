@@ -1,0 +1,62 @@
+// Host console: room controls and chat moderation. Actions are POSTed to the server; their
+// effects come back over the same room socket as everyone else sees them.
+import { RoomClient } from "./room-client.js";
+
+const root = document.getElementById("host");
+const lines = document.getElementById("chat-lines");
+const errorBox = document.getElementById("host-error");
+const csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
+const client = new RoomClient(root.dataset.ws);
+
+async function act(action, fields = {}) {
+  const body = new FormData();
+  body.append("action", action);
+  for (const [name, value] of Object.entries(fields)) body.append(name, value);
+  const response = await fetch(root.dataset.action, { method: "POST", body, headers: { "X-CSRFToken": csrf } });
+  const result = await response.json().catch(() => ({ ok: false, message: response.statusText }));
+  errorBox.hidden = result.ok;
+  if (!result.ok) errorBox.textContent = result.message || JSON.stringify(result.errors || result.code);
+  return result;
+}
+
+function button(label, action, messageId) {
+  const element = document.createElement("button");
+  element.type = "button";
+  element.className = "secondary small";
+  element.textContent = label;
+  element.addEventListener("click", () => act(action, { message_id: messageId }));
+  return element;
+}
+
+function addLines(messages) {
+  for (const message of messages) {
+    const item = document.createElement("li");
+    item.dataset.id = message.id;
+    const text = document.createElement("span");
+    text.textContent = `${message.author}: ${message.text}`;
+    item.append(text, button(lines.dataset.delete, "delete_message", message.id),
+      button(lines.dataset.mute, "mute", message.id), button(lines.dataset.ban, "ban", message.id));
+    lines.append(item);
+  }
+  lines.scrollTop = lines.scrollHeight;
+}
+
+client.addEventListener("room.snapshot", ({ detail }) => {
+  lines.replaceChildren();
+  addLines(detail.chat);
+  document.getElementById("viewer-count").textContent = detail.viewers;
+  document.getElementById("like-count").textContent = detail.likes;
+  document.getElementById("room-status").textContent = detail.room.status;
+  document.getElementById("slow-mode").value = String(detail.room.slow_mode_seconds);
+});
+client.addEventListener("chat.batch", ({ detail }) => addLines(detail.messages));
+client.addEventListener("chat.deleted", ({ detail }) => lines.querySelector(`[data-id="${detail.id}"]`)?.remove());
+client.addEventListener("likes.update", ({ detail }) => { document.getElementById("like-count").textContent = detail.total; });
+client.addEventListener("viewers.update", ({ detail }) => { document.getElementById("viewer-count").textContent = detail.count; });
+client.addEventListener("room.status", ({ detail }) => { document.getElementById("room-status").textContent = detail.status; });
+
+for (const control of root.querySelectorAll("[data-action]")) {
+  if (control.tagName === "BUTTON") control.addEventListener("click", () => act(control.dataset.action));
+}
+document.getElementById("slow-mode").addEventListener("change", (event) => act("slow_mode", { seconds: event.target.value }));
+client.connect();
