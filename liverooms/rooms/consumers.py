@@ -107,6 +107,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     "room": snapshot.room,
                     "chat": snapshot.chat,
                     "pinned_message": snapshot.pinned_message,
+                    "pinned_product": snapshot.pinned_product,
                     "likes": likes,
                     "viewers": viewers,
                     "you": snapshot.you,

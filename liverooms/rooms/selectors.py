@@ -76,6 +76,7 @@ def message_dict(message: ChatMessage) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class RoomSnapshot:
+    pinned_product: dict[str, Any] | None
     room: dict[str, Any]
     chat: list[dict[str, Any]]
     pinned_message: dict[str, Any] | None
@@ -87,7 +88,10 @@ def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
         room.messages.filter(deleted_at__isnull=True).order_by("-created_at", "-id")[:CHAT_HISTORY]
     )
     pinned = room.pinned_message
+    from liverooms.rooms.cards import product_card
+
     return RoomSnapshot(
+        pinned_product=product_card(room.pinned_product_id) if room.pinned_product_id else None,
         room={
             "slug": room.slug,
             "title": room.title,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from liverooms.realtime import events
 from liverooms.realtime.protocol import ErrorCode
+from liverooms.rooms.cards import product_card
 from liverooms.rooms.models import (
     ChatMessage,
     ChatWordFilter,
@@ -29,6 +30,8 @@ from liverooms.rooms.selectors import (
     message_dict,
 )
 from shop.accounts.models import User
+from shop.catalog.models import Product, ProductStatus
+from shop.orders.models import Order
 
 
 class RoomError(ValueError):
@@ -73,6 +76,29 @@ def room_set_slow_mode(*, room: LiveRoom, seconds: int, actor: User) -> LiveRoom
     room.save(update_fields=["slow_mode_seconds"])
     events.publish_on_commit(
         room.pk, "room.settings", {"slow_mode_seconds": room.slow_mode_seconds}
+    )
+    return room
+
+
+@transaction.atomic
+def room_pin_product(*, room: LiveRoom, product_id: int | None, actor: User) -> LiveRoom:
+    """Pin one of the shop's published products (None unpins). Publishes product.pinned
+    (with a card for every language and currency) or product.unpinned."""
+    access_room_moderation(actor, room)
+    if product_id is None:
+        room.pinned_product = None
+        room.save(update_fields=["pinned_product"])
+        events.publish_on_commit(room.pk, "product.unpinned", {})
+        return room
+    product = Product.objects.filter(
+        pk=product_id, shop_id=room.shop_id, status=ProductStatus.PUBLISHED
+    ).first()
+    if product is None:
+        raise RoomError(_("Pin a published product of this shop."), "bad_product")
+    room.pinned_product = product
+    room.save(update_fields=["pinned_product"])
+    transaction.on_commit(
+        lambda: events.publish_now(room.pk, "product.pinned", {"product": product_card(product.pk)})
     )
     return room
 
@@ -157,3 +183,22 @@ def room_remind_me(*, room: LiveRoom, email: str, language: str, user: User | No
         room=room, email=email.strip().lower(), defaults={"language": language, "user": user}
     )
     return reminder
+
+
+def announce_room_order(order: Order) -> None:
+    """ "Just bought" ticker: a paid order from a room is announced to its viewers, with the
+    buyer's name shortened (Ana R. -> "A***") and nothing else about them."""
+    if not order.source_id.isdigit():
+        return
+    line = order.lines.first()
+    name = (order.ship_name or order.email)[:1].upper() + "***"
+    events.publish_now(
+        int(order.source_id),
+        "order.bought",
+        {
+            "buyer": name,
+            "product_id": line.variant.product_id if line and line.variant else None,
+            "names": {"default": line.product_name if line else ""},
+            "quantity": line.quantity if line else 0,
+        },
+    )

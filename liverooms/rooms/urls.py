@@ -1,6 +1,6 @@
 from django.urls import path
 
-from liverooms.rooms import views
+from liverooms.rooms import buy, views
 
 app_name = "rooms"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("<slug:slug>/remind/", views.room_remind, name="remind"),
     path("<slug:slug>/host/", views.host_console, name="host"),
     path("<slug:slug>/host/action/", views.host_action, name="host-action"),
+    path("<slug:slug>/buy/quote/", buy.room_buy_quote, name="buy-quote"),
+    path("<slug:slug>/buy/", buy.room_buy, name="buy"),
 ]

@@ -23,11 +23,19 @@ from liverooms.rooms.services import (
     RoomError,
     chat_delete,
     room_end,
+    room_pin_product,
     room_remind_me,
     room_sanction,
     room_set_slow_mode,
     room_start,
 )
+from shop.catalog.selectors import (
+    ProductFilters,
+    product_queryset,
+    product_views,
+    with_display_data,
+)
+from shop.orders.address import country_choices
 
 
 def live_list(request: HttpRequest) -> HttpResponse:
@@ -47,9 +55,12 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
     room = get_object_or_404(
         LiveRoom.objects.select_related("shop"), slug=slug, shop__is_active=True
     )
-    return render(
-        request, "rooms/room.html", {"room": room, "can_moderate": can_moderate(request.user, room)}
-    )
+    context = {
+        "room": room,
+        "can_moderate": can_moderate(request.user, room),
+        "countries": country_choices(get_language() or "en"),
+    }
+    return render(request, "rooms/room.html", context)
 
 
 class RemindForm(forms.Form):
@@ -86,13 +97,22 @@ def host_console(request: HttpRequest, slug: str) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"/{get_language()}/accounts/login/?next={request.path}")
         raise
-    return render(request, "rooms/host.html", {"room": room})
+    products = product_views(
+        list(with_display_data(product_queryset(ProductFilters(shop_slug=room.shop.slug)))[:60]),
+        language=get_language() or "en",
+        currency=room.shop.default_currency,
+    )
+    return render(request, "rooms/host.html", {"room": room, "products": products})
 
 
 class HostActionForm(forms.Form):
     action = forms.ChoiceField(
-        choices=[(a, a) for a in ("start", "end", "slow_mode", "delete_message", "mute", "ban")]
+        choices=[
+            (a, a)
+            for a in ("start", "end", "slow_mode", "delete_message", "mute", "ban", "pin", "unpin")
+        ]
     )
+    product_id = forms.IntegerField(required=False, min_value=1)
     message_id = forms.IntegerField(required=False, min_value=1)
     seconds = forms.IntegerField(required=False, min_value=0, max_value=3600)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
@@ -112,6 +132,10 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
             room_start(room=room, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "end":
             room_end(room=room, actor=actor)  # type: ignore[arg-type]
+        elif data["action"] == "pin" and data["product_id"]:
+            room_pin_product(room=room, product_id=data["product_id"], actor=actor)  # type: ignore[arg-type]
+        elif data["action"] == "unpin":
+            room_pin_product(room=room, product_id=None, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "slow_mode":
             room_set_slow_mode(room=room, seconds=data["seconds"] or 0, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "delete_message" and data["message_id"]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -79,6 +80,21 @@ def _event(order: Order, kind: str, actor: Actor, message: str = "", **data: obj
 
 def _new_number() -> str:
     return "SR" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+
+
+# Where an order came from may want to know when it is paid (a live room shows a "just
+# bought" ticker). Apps register a callable per source type; it runs after commit.
+PAID_HOOKS: dict[str, Callable[[Order], None]] = {}
+
+
+def register_paid_hook(source_type: str, hook: Callable[[Order], None]) -> None:
+    PAID_HOOKS[source_type] = hook
+
+
+def _run_paid_hook(order: Order) -> None:
+    hook = PAID_HOOKS.get(order.source_type)
+    if hook is not None:
+        transaction.on_commit(lambda: hook(order))
 
 
 def _queue_email(order: Order, kind: str) -> None:
@@ -323,6 +339,7 @@ def order_mark_paid(*, order_id: int, actor: Actor, payment_reference: str = "")
     order.save(update_fields=["paid_at", "reserved_until", "updated_at"])
     _set_status(order, OrderStatus.PAID, actor, reference=payment_reference)
     _queue_email(order, "paid")
+    _run_paid_hook(order)
     return order
 
 

@@ -60,3 +60,12 @@ for (const control of root.querySelectorAll("[data-action]")) {
 }
 document.getElementById("slow-mode").addEventListener("change", (event) => act("slow_mode", { seconds: event.target.value }));
 client.connect();
+
+for (const pin of root.querySelectorAll("[data-pin]")) {
+  pin.addEventListener("click", () => act("pin", { product_id: pin.dataset.pin }));
+}
+const pinnedNow = document.getElementById("pinned-now");
+const showPinned = (product) => { pinnedNow.textContent = product ? (product.names[document.documentElement.lang] || product.names.en) : "—"; };
+client.addEventListener("room.snapshot", ({ detail }) => showPinned(detail.pinned_product));
+client.addEventListener("product.pinned", ({ detail }) => showPinned(detail.product));
+client.addEventListener("product.unpinned", () => showPinned(null));

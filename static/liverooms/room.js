@@ -1,4 +1,6 @@
 // Viewer page: chat, likes, viewer count and room status over the room socket.
+import { bindDrawer } from "./buy.js";
+import { bindProducts } from "./products.js";
 import { RoomClient } from "./room-client.js";
 
 const root = document.getElementById("room");
@@ -80,6 +82,10 @@ form?.addEventListener("submit", (event) => {
   if (client.send("chat.send", { text })) input.value = "";
 });
 document.getElementById("like-button")?.addEventListener("click", () => client.send("like.send", { count: 1 }));
+
+let pinnedProduct = null;
+bindProducts(client, root, (product) => { pinnedProduct = product; });
+bindDrawer(root, () => pinnedProduct);
 
 client.connect();
 window.showroomRoom = client; // for debugging and browser tests

@@ -55,3 +55,77 @@ def test_chat_between_two_pages(daphne_server, browser) -> None:  # type: ignore
     finally:
         talker_context.close()
         viewer_context.close()
+
+
+def _context_for(browser, server: str, user):  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": "127.0.0.1",
+                "path": "/",
+            },
+            {"name": "showroom_currency", "value": "EUR", "domain": "127.0.0.1", "path": "/"},
+        ]
+    )
+    return context
+
+
+def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from shop.orders.models import Order
+    from tests.factories import make_shipping
+
+    world = build_world()
+    room = LiveRoom.objects.create(
+        shop=world.shop_a,
+        slug="buy-room",
+        title="Buy show",
+        scheduled_at=timezone.now(),
+        status=RoomStatus.LIVE,
+    )
+    make_shipping(world.shop_a, ["ES"], {"EUR": "6.90"})
+    server = daphne_server()
+    host_context, viewer_context = (
+        _context_for(browser, server, world.host_a),
+        _context_for(browser, server, world.shopper),
+    )
+    try:
+        viewer = viewer_context.new_page()
+        viewer.goto(f"http://{server}/en/live/buy-room/")
+        viewer.wait_for_function("document.getElementById('room').dataset.status === 'live'")
+        host = host_context.new_page()
+        host.goto(f"http://{server}/en/live/buy-room/host/")
+        host.click(f"[data-pin='{world.dress.pk}']")
+        viewer.locator("#pinned-card").wait_for(state="visible", timeout=5000)
+        assert viewer.locator("#pinned-name").inner_text() == "Silk dress"
+        assert "119.00" in viewer.locator("#pinned-price").inner_text()
+        viewer.click("#buy-now")
+        viewer.fill("[name=line1]", "Calle Mayor 1")
+        viewer.fill("[name=name]", "Ana Ruiz")
+        viewer.fill("[name=city]", "Madrid")
+        viewer.fill("[name=postal_code]", "28001")
+        viewer.select_option("#buy-country", "ES")
+        viewer.wait_for_function(
+            "document.getElementById('buy-total').textContent.includes('125.90')"
+        )
+        viewer.fill("#buy-card", "4242 4242 4242 4242")
+        viewer.fill("[name=expiry]", "12/30")
+        viewer.fill("[name=cvc]", "123")
+        url_before = viewer.url
+        viewer.click("#buy-pay")
+        viewer.locator("#buy-done").wait_for(state="visible", timeout=10000)
+        assert viewer.url == url_before  # never left the room page
+        order = Order.objects.get()
+        assert (order.source_type, order.source_id, order.status) == (
+            "live_room",
+            str(room.pk),
+            "paid",
+        )
+        viewer.locator("#ticker").wait_for(state="visible", timeout=5000)  # "just bought"
+    finally:
+        host_context.close()
+        viewer_context.close()

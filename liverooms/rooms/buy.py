@@ -1,0 +1,195 @@
+"""Buying without leaving the room: a quote and a one-step checkout that answer JSON, used by
+the drawer on the room page (and the replay page later). The order records the room."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from liverooms.rooms.models import LiveRoom
+from shop.orders.forms import CheckoutForm
+from shop.orders.models import SourceType
+from shop.orders.selectors import Quote, checkout_quote, order_access_token
+from shop.orders.services import CheckoutError, order_place
+from shop.payments.models import PaymentStatus
+from shop.payments.services import PaymentError, payment_start, payment_test_charge
+from shop.payments.views import TestCardForm
+from shop.pricing.money import format_money
+
+
+class LineForm(forms.Form):
+    variant = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=1, max_value=99)
+
+
+def _room(slug: str) -> LiveRoom:
+    return get_object_or_404(
+        LiveRoom.objects.select_related("shop"), slug=slug, shop__is_active=True
+    )
+
+
+def _quote_json(quote: Quote) -> dict[str, Any]:
+    return {
+        "currency": quote.currency,
+        "lines": [
+            {
+                "name": line.product_name,
+                "variant": line.variant_label,
+                "quantity": line.quantity,
+                "total": format_money(line.line_total),
+                "problem": line.problem,
+            }
+            for line in quote.lines
+        ],
+        "shipping_options": [
+            {
+                "id": o.rate_id,
+                "name": o.name,
+                "price": format_money(o.price),
+                "days": o.delivery_days,
+            }
+            for o in quote.shipping_options
+        ],
+        "shipping": quote.shipping.rate_id if quote.shipping else None,
+        "subtotal": format_money(quote.subtotal),
+        "discount": format_money(quote.discount) if quote.voucher else "",
+        "voucher_error": quote.voucher_error,
+        "total": format_money(quote.total),
+        "expected_total": str(quote.total.amount),
+        "problems": [message for _code, message in quote.problems],
+    }
+
+
+@require_GET
+def room_buy_quote(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _room(slug)
+    line = LineForm(request.GET)
+    if not line.is_valid():
+        return JsonResponse({"ok": False, "errors": line.errors}, status=400)
+    rate = request.GET.get("shipping_rate", "")
+    quote = checkout_quote(
+        shop=room.shop,
+        items=[(line.cleaned_data["variant"], line.cleaned_data["quantity"])],
+        currency=request.currency,
+        language=get_language() or "en",  # type: ignore[attr-defined]
+        country=request.GET.get("country", "")[:2].upper(),
+        rate_id=int(rate) if rate.isdigit() else None,
+        voucher_code=request.GET.get("voucher_code", "")[:40],
+        email=getattr(request.user, "email", ""),
+        user=request.user,
+    )
+    if quote.shipping is None and quote.shipping_options:
+        quote.shipping = quote.shipping_options[0]
+    return JsonResponse({"ok": True, **_quote_json(quote)})
+
+
+@login_required
+@require_POST
+def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
+    """Place the order and pay with the test card in one request; never navigates away."""
+    room = _room(slug)
+    line = LineForm(request.POST)
+    data = request.POST.copy()
+    data["email"] = request.user.email  # type: ignore[union-attr]
+    language = get_language() or "en"
+    rate = request.POST.get("shipping_rate", "")
+    checkout = CheckoutForm(data, language=language, rate_ids=[int(rate)] if rate.isdigit() else [])
+    card = TestCardForm(request.POST)
+    valid = [form.is_valid() for form in (line, checkout)]
+    errors = {**line.errors, **checkout.errors}
+    if not all(valid) or checkout.address is None:
+        return JsonResponse({"ok": False, "code": "invalid", "errors": errors}, status=400)
+    try:
+        order = order_place(
+            shop=room.shop,
+            items=[(line.cleaned_data["variant"], line.cleaned_data["quantity"])],
+            currency=request.currency,
+            language=language,
+            email=request.user.email,  # type: ignore[attr-defined, union-attr]
+            user=request.user,
+            address=checkout.address,
+            rate_id=checkout.cleaned_data["shipping_rate"] or 0,  # type: ignore[arg-type]
+            voucher_code=checkout.cleaned_data["voucher_code"],
+            expected_total=checkout.cleaned_data["expected_total"],
+            source_type=SourceType.LIVE_ROOM,
+            source_id=str(room.pk),
+        )
+    except CheckoutError as refused:
+        return JsonResponse(
+            {"ok": False, "code": refused.code, "message": str(refused)}, status=409
+        )
+    order_url = (
+        reverse("orders:detail", args=[order.number]) + f"?token={order_access_token(order)}"
+    )
+    payment = payment_start(order=order)
+    if payment.gateway != "test":  # e.g. Stripe: finish on the payment page, in a new tab
+        return JsonResponse(
+            {
+                "ok": True,
+                "status": "pay",
+                "order": order.number,
+                "pay_url": reverse("orders:pay", args=[order.number])
+                + f"?token={order_access_token(order)}",
+            }
+        )
+    if not card.is_valid():
+        return JsonResponse(
+            {
+                "ok": False,
+                "code": "invalid_card",
+                "errors": card.errors,
+                "order": order.number,
+                "pay_url": reverse("orders:pay", args=[order.number])
+                + f"?token={order_access_token(order)}",
+            },
+            status=400,
+        )
+    try:
+        payment = payment_test_charge(payment=payment, card_number=card.cleaned_data["card_number"])
+    except PaymentError as refused:
+        return JsonResponse(
+            {"ok": False, "code": refused.code, "message": str(refused), "order": order.number},
+            status=402,
+        )
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return JsonResponse(
+            {
+                "ok": True,
+                "status": "paid",
+                "order": order.number,
+                "order_url": order_url,
+                "message": _("Paid! Your order %(number)s is confirmed.")
+                % {"number": order.number},
+            }
+        )
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
+        return JsonResponse(
+            {
+                "ok": True,
+                "status": "requires_action",
+                "order": order.number,
+                "confirm_url": reverse("payments:test-confirm", args=[payment.pk]),
+            }
+        )
+    return JsonResponse(
+        {
+            "ok": False,
+            "code": "card_declined",
+            "message": payment.error,
+            "order": order.number,
+            "pay_url": reverse("orders:pay", args=[order.number])
+            + f"?token={order_access_token(order)}",
+        },
+        status=402,
+    )
+
+
+__all__ = ["room_buy", "room_buy_quote"]

@@ -1,0 +1,45 @@
+"""Product cards for room events: every viewer's language and currency in one payload, so a
+pin is one broadcast instead of one request per viewer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+from shop.catalog.models import Product
+from shop.catalog.selectors import product_views, with_display_data
+
+
+def product_card(product_id: int) -> dict[str, Any] | None:
+    product = with_display_data(Product.objects.filter(pk=product_id)).first()
+    if product is None:
+        return None
+    by_language = {
+        code: product_views([product], language=code, currency=settings.DEFAULT_CURRENCY)[0]
+        for code in settings.LANGUAGE_CODES
+    }
+    base = by_language[settings.LANGUAGE_CODE]
+    prices: dict[str, dict[str, Any]] = {}
+    for currency in settings.CURRENCIES:
+        view = product_views([product], language=settings.LANGUAGE_CODE, currency=currency)[0]
+        price = view.from_price
+        if price is not None:
+            prices[currency] = {
+                "amount": str(price.money.amount),
+                "digits": settings.CURRENCIES[currency],
+                "from": view.has_price_range,
+            }
+    return {
+        "id": product.pk,
+        "slug": product.slug,
+        "shop": base.shop_slug,
+        "image": base.thumbnail,
+        "names": {code: view.name for code, view in by_language.items()},
+        "prices": prices,
+        "stock_state": base.stock_state,
+        "variants": [
+            {"id": v.id, "label": " / ".join(v.options.values()) or v.sku, "stock": v.stock}
+            for v in base.variants
+        ],
+    }
