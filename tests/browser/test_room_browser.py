@@ -101,7 +101,7 @@ def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, bro
         host.goto(f"http://{server}/en/live/buy-room/host/")
         host.click(f"[data-pin='{world.dress.pk}']")
         viewer.locator("#pinned-card").wait_for(state="visible", timeout=5000)
-        assert viewer.locator("#pinned-name").inner_text() == "Silk dress"
+        viewer.wait_for_function("document.getElementById('pinned-name').textContent === 'Silk dress'", timeout=5000)
         assert "119.00" in viewer.locator("#pinned-price").inner_text()
         viewer.click("#buy-now")
         viewer.fill("[name=line1]", "Calle Mayor 1")
