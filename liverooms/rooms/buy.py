@@ -14,7 +14,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from liverooms.rooms.models import LiveRoom
+from liverooms.rooms.deals import deal_active, deal_claimer, deal_price_in
+from liverooms.rooms.models import FlashDeal, LiveRoom
+from shop.catalog.models import Variant
 from shop.orders.forms import CheckoutForm
 from shop.orders.models import SourceType
 from shop.orders.selectors import Quote, checkout_quote, order_access_token
@@ -34,6 +36,19 @@ def _room(slug: str) -> LiveRoom:
     return get_object_or_404(
         LiveRoom.objects.select_related("shop"), slug=slug, shop__is_active=True
     )
+
+
+def _deal_terms(
+    room: LiveRoom, variant_id: int, currency: str
+) -> tuple[FlashDeal | None, dict[int, Any] | None]:
+    """The running flash deal on this variant's product, and its price as an override."""
+    deal = deal_active(room)
+    if (
+        deal is None
+        or not Variant.objects.filter(pk=variant_id, product_id=deal.product_id).exists()
+    ):
+        return None, None
+    return deal, {variant_id: deal_price_in(deal, currency)}
 
 
 def _quote_json(quote: Quote) -> dict[str, Any]:
@@ -75,7 +90,9 @@ def room_buy_quote(request: HttpRequest, slug: str) -> HttpResponse:
     if not line.is_valid():
         return JsonResponse({"ok": False, "errors": line.errors}, status=400)
     rate = request.GET.get("shipping_rate", "")
+    _deal, unit_prices = _deal_terms(room, line.cleaned_data["variant"], request.currency)  # type: ignore[attr-defined]
     quote = checkout_quote(
+        unit_prices=unit_prices,
         shop=room.shop,
         items=[(line.cleaned_data["variant"], line.cleaned_data["quantity"])],
         currency=request.currency,
@@ -107,8 +124,16 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
     errors = {**line.errors, **checkout.errors}
     if not all(valid) or checkout.address is None:
         return JsonResponse({"ok": False, "code": "invalid", "errors": errors}, status=400)
+    deal, unit_prices = _deal_terms(room, line.cleaned_data["variant"], request.currency)  # type: ignore[attr-defined]
+    claim = (
+        deal_claimer(deal, user=request.user, quantity=line.cleaned_data["quantity"])  # type: ignore[arg-type]
+        if deal
+        else None
+    )
     try:
         order = order_place(
+            unit_prices=unit_prices,
+            reserve_extra=claim,
             shop=room.shop,
             items=[(line.cleaned_data["variant"], line.cleaned_data["quantity"])],
             currency=request.currency,

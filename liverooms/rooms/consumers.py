@@ -108,6 +108,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
                     "chat": snapshot.chat,
                     "pinned_message": snapshot.pinned_message,
                     "pinned_product": snapshot.pinned_product,
+                    "deal": snapshot.deal,
                     "likes": likes,
                     "viewers": viewers,
                     "you": snapshot.you,

@@ -145,3 +145,44 @@ class RoomReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} for {self.room_id}"
+
+
+class FlashDeal(models.Model):
+    """A live-only price on the pinned product, for a limited quantity and time."""
+
+    shop_scope_path = "room__shop"
+
+    room = models.ForeignKey(LiveRoom, on_delete=models.CASCADE, related_name="deals")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    price = models.DecimalField(_("deal price"), max_digits=14, decimal_places=4)
+    currency = models.CharField(_("currency"), max_length=3)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    per_buyer_limit = models.PositiveIntegerField(_("per buyer"), default=1)
+    starts_at = models.DateTimeField(auto_now_add=True)
+    ends_at = models.DateTimeField(_("ends"))
+    ended_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("flash deal")
+        verbose_name_plural = _("flash deals")
+
+    def __str__(self) -> str:
+        return f"{self.product_id} at {self.price} {self.currency}"
+
+
+class FlashDealClaim(models.Model):
+    """Units of a deal taken by one order; a cancelled order's claim no longer counts."""
+
+    deal = models.ForeignKey(FlashDeal, on_delete=models.CASCADE, related_name="claims")
+    order = models.OneToOneField(
+        "orders.Order", on_delete=models.CASCADE, related_name="deal_claim"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.quantity} of deal {self.deal_id}"

@@ -76,6 +76,7 @@ def message_dict(message: ChatMessage) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class RoomSnapshot:
+    deal: dict[str, Any] | None
     pinned_product: dict[str, Any] | None
     room: dict[str, Any]
     chat: list[dict[str, Any]]
@@ -89,8 +90,11 @@ def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
     )
     pinned = room.pinned_message
     from liverooms.rooms.cards import product_card
+    from liverooms.rooms.deals import deal_active, deal_payload
 
+    deal = deal_active(room)
     return RoomSnapshot(
+        deal=deal_payload(deal) if deal else None,
         pinned_product=product_card(room.pinned_product_id) if room.pinned_product_id else None,
         room={
             "slug": room.slug,

@@ -27,3 +27,14 @@ def send_room_reminders(room_id: int) -> int:
         RoomReminder.objects.filter(pk=reminder.pk).update(sent_at=timezone.now())
         sent += 1
     return sent
+
+
+@shared_task(acks_late=True)
+def end_flash_deal(deal_id: int) -> None:
+    from liverooms.rooms.deals import flash_deal_end
+    from liverooms.rooms.models import FlashDeal
+
+    deal = FlashDeal.objects.filter(pk=deal_id).first()
+    # Ran early (eager mode, clock skew): buyers are refused after ends_at anyway.
+    if deal is not None and deal.ends_at <= timezone.now() + timezone.timedelta(seconds=1):
+        flash_deal_end(deal_id=deal_id)

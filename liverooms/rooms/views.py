@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from liverooms.realtime.events import viewer_counts
+from liverooms.rooms.deals import DealError, deal_active, flash_deal_end, flash_deal_start
 from liverooms.rooms.models import ChatMessage, LiveRoom, SanctionKind
 from liverooms.rooms.selectors import (
     access_room_moderation,
@@ -109,10 +112,26 @@ class HostActionForm(forms.Form):
     action = forms.ChoiceField(
         choices=[
             (a, a)
-            for a in ("start", "end", "slow_mode", "delete_message", "mute", "ban", "pin", "unpin")
+            for a in (
+                "start",
+                "end",
+                "slow_mode",
+                "delete_message",
+                "mute",
+                "ban",
+                "pin",
+                "unpin",
+                "deal_start",
+                "deal_end",
+            )
         ]
     )
     product_id = forms.IntegerField(required=False, min_value=1)
+    price = forms.DecimalField(
+        required=False, min_value=Decimal("0.01"), max_digits=14, decimal_places=4
+    )
+    quantity = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    per_buyer_limit = forms.IntegerField(required=False, min_value=1, max_value=99)
     message_id = forms.IntegerField(required=False, min_value=1)
     seconds = forms.IntegerField(required=False, min_value=0, max_value=3600)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
@@ -134,6 +153,20 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
             room_end(room=room, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "pin" and data["product_id"]:
             room_pin_product(room=room, product_id=data["product_id"], actor=actor)  # type: ignore[arg-type]
+        elif data["action"] == "deal_start" and data["price"] and data["quantity"]:
+            flash_deal_start(
+                room=room,
+                price=data["price"],
+                currency=room.shop.default_currency,
+                quantity=data["quantity"],
+                per_buyer_limit=data["per_buyer_limit"] or 1,
+                minutes=data["minutes"] or 5,
+                actor=actor,  # type: ignore[arg-type]
+            )
+        elif data["action"] == "deal_end":
+            deal = deal_active(room)
+            if deal is not None:
+                flash_deal_end(deal_id=deal.pk, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "unpin":
             room_pin_product(room=room, product_id=None, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "slow_mode":
@@ -158,7 +191,7 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
                 {"ok": False, "code": "invalid", "errors": {"__all__": ["missing target"]}},
                 status=400,
             )
-    except RoomError as refused:
+    except (RoomError, DealError) as refused:
         return JsonResponse(
             {"ok": False, "code": refused.code, "message": str(refused)}, status=409
         )

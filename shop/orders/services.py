@@ -118,6 +118,7 @@ def order_place(
     source_type: str = SourceType.STOREFRONT,
     source_id: str = "",
     unit_prices: dict[int, Money] | None = None,
+    reserve_extra: Callable[[Order], None] | None = None,
 ) -> Order:
     """Create a pending order and reserve its stock, or raise CheckoutError (nothing saved).
 
@@ -191,6 +192,8 @@ def order_place(
                 )
             except VoucherError as refused:
                 raise CheckoutError(str(refused), refused.code) from refused
+        if reserve_extra is not None:
+            reserve_extra(order)  # e.g. a flash deal's own limits; may raise CheckoutError
         _event(
             order,
             "placed",

@@ -69,3 +69,15 @@ const showPinned = (product) => { pinnedNow.textContent = product ? (product.nam
 client.addEventListener("room.snapshot", ({ detail }) => showPinned(detail.pinned_product));
 client.addEventListener("product.pinned", ({ detail }) => showPinned(detail.product));
 client.addEventListener("product.unpinned", () => showPinned(null));
+
+const dealForm = document.getElementById("deal-form");
+dealForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  act("deal_start", Object.fromEntries(new FormData(dealForm)));
+});
+const dealStatus = document.getElementById("deal-status");
+const showDeal = (deal) => { dealStatus.textContent = deal ? `${deal.remaining} / ${deal.quantity}` : ""; };
+client.addEventListener("room.snapshot", ({ detail }) => showDeal(detail.deal));
+client.addEventListener("deal.started", ({ detail }) => showDeal(detail.deal));
+client.addEventListener("deal.updated", ({ detail }) => { dealStatus.textContent = `${detail.remaining}`; });
+client.addEventListener("deal.ended", () => showDeal(null));

@@ -30,6 +30,28 @@ export function bindProducts(client, root, onPinned) {
   client.addEventListener("room.snapshot", ({ detail }) => show(detail.pinned_product));
   client.addEventListener("product.pinned", ({ detail }) => show(detail.product));
   client.addEventListener("product.unpinned", () => show(null));
+  const dealBox = document.getElementById("deal");
+  let deal = null;
+  const showDeal = () => {
+    dealBox.hidden = !deal;
+    if (!deal) return;
+    const price = deal.prices[currency];
+    document.getElementById("deal-price").textContent = price ? formatPrice(price, currency, lang) : "";
+    document.getElementById("deal-left").textContent = dealBox.dataset.left.replace("%(count)s", deal.remaining);
+  };
+  setInterval(() => {
+    if (!deal) return;
+    const seconds = Math.max(0, Math.round((new Date(deal.ends_at) - Date.now()) / 1000));
+    const time = `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+    document.getElementById("deal-countdown").textContent = dealBox.dataset.ends.replace("%(time)s", time);
+    if (seconds === 0) { deal = null; showDeal(); }
+  }, 1000);
+  client.addEventListener("room.snapshot", ({ detail }) => { deal = detail.deal; showDeal(); });
+  client.addEventListener("deal.started", ({ detail }) => { deal = detail.deal; showDeal(); });
+  client.addEventListener("deal.updated", ({ detail }) => {
+    if (deal && deal.id === detail.id) { deal.remaining = detail.remaining; showDeal(); }
+  });
+  client.addEventListener("deal.ended", () => { deal = null; showDeal(); });
   client.addEventListener("order.bought", ({ detail }) => {
     ticker.textContent = ticker.dataset.template
       .replace("%(buyer)s", detail.buyer).replace("%(product)s", detail.names.default);

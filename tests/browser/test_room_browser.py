@@ -101,8 +101,18 @@ def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, bro
         host.goto(f"http://{server}/en/live/buy-room/host/")
         host.click(f"[data-pin='{world.dress.pk}']")
         viewer.locator("#pinned-card").wait_for(state="visible", timeout=5000)
-        viewer.wait_for_function("document.getElementById('pinned-name').textContent === 'Silk dress'", timeout=5000)
+        viewer.wait_for_function(
+            "document.getElementById('pinned-name').textContent === 'Silk dress'", timeout=5000
+        )
         assert "119.00" in viewer.locator("#pinned-price").inner_text()
+        host.fill("#deal-form [name=price]", "99")
+        host.fill("#deal-form [name=quantity]", "3")
+        host.click("#deal-start")
+        viewer.locator("#deal").wait_for(state="visible", timeout=5000)  # the live-only price
+        viewer.wait_for_function(
+            "document.getElementById('deal-price').textContent.includes('99.00')"
+        )
+        assert "3" in viewer.locator("#deal-left").inner_text()
         viewer.click("#buy-now")
         viewer.fill("[name=line1]", "Calle Mayor 1")
         viewer.fill("[name=name]", "Ana Ruiz")
@@ -110,7 +120,7 @@ def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, bro
         viewer.fill("[name=postal_code]", "28001")
         viewer.select_option("#buy-country", "ES")
         viewer.wait_for_function(
-            "document.getElementById('buy-total').textContent.includes('125.90')"
+            "document.getElementById('buy-total').textContent.includes('105.90')"
         )
         viewer.fill("#buy-card", "4242 4242 4242 4242")
         viewer.fill("[name=expiry]", "12/30")
@@ -125,6 +135,8 @@ def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, bro
             str(room.pk),
             "paid",
         )
+        assert order.subtotal == 99  # bought at the deal price
+        viewer.wait_for_function("document.getElementById('deal-left').textContent.includes('2')")
         viewer.locator("#ticker").wait_for(state="visible", timeout=5000)  # "just bought"
     finally:
         host_context.close()
