@@ -88,6 +88,7 @@ OUTBOUND_TYPES = {
     "deal.updated",
     "deal.ended",
     "chat.deleted",
+    "chat.pinned",
     "likes.update",
     "viewers.update",
     "error",

@@ -1,6 +1,17 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from liverooms.rooms.models import ChatMessage, ChatWordFilter, LiveRoom, RoomSanction
+from liverooms.rooms.models import (
+    ChatMessage,
+    ChatWordFilter,
+    FlashDeal,
+    LiveRoom,
+    RoomSanction,
+    SanctionKind,
+)
+from liverooms.rooms.services import chat_delete, room_sanction
 from shop.shops.admin import ShopScopedAdmin
 
 
@@ -42,7 +53,28 @@ class LiveRoomAdmin(ShopScopedAdmin):
 
 @admin.register(ChatMessage)
 class ChatMessageAdmin(ShopScopedAdmin):
+    """Moderation from the admin: the same services as the host console."""
+
     shop_path = "room__shop"
+    actions = ["delete_for_everyone", "mute_authors", "ban_authors"]
+
+    @admin.action(description=_("Delete for everyone"))
+    def delete_for_everyone(self, request: HttpRequest, queryset: QuerySet[ChatMessage]) -> None:
+        for message in queryset.select_related("room"):
+            chat_delete(room=message.room, message_id=message.pk, actor=request.user)  # type: ignore[arg-type]
+
+    def _sanction(self, request: HttpRequest, queryset: QuerySet[ChatMessage], kind: str) -> None:
+        for message in queryset.select_related("room", "user").exclude(user=None):
+            room_sanction(room=message.room, user=message.user, kind=kind, actor=request.user)  # type: ignore[arg-type]
+
+    @admin.action(description=_("Mute the authors in their rooms"))
+    def mute_authors(self, request: HttpRequest, queryset: QuerySet[ChatMessage]) -> None:
+        self._sanction(request, queryset, SanctionKind.MUTE)
+
+    @admin.action(description=_("Ban the authors from their rooms"))
+    def ban_authors(self, request: HttpRequest, queryset: QuerySet[ChatMessage]) -> None:
+        self._sanction(request, queryset, SanctionKind.BAN)
+
     list_display = ("room", "author_name", "text", "created_at", "deleted_at")
     list_filter = ("room",)
     search_fields = ("text", "author_name")
@@ -61,3 +93,22 @@ class RoomSanctionAdmin(ShopScopedAdmin):
 class ChatWordFilterAdmin(ShopScopedAdmin):
     list_display = ("phrase", "shop")
     search_fields = ("phrase",)
+
+
+@admin.register(FlashDeal)
+class FlashDealAdmin(ShopScopedAdmin):
+    shop_path = "room__shop"
+    list_display = (
+        "room",
+        "product",
+        "price",
+        "currency",
+        "quantity",
+        "per_buyer_limit",
+        "ends_at",
+        "ended_at",
+    )
+    readonly_fields = [f.name for f in FlashDeal._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # deals start from the host console, on the pinned product

@@ -126,3 +126,31 @@ def room_for_socket(slug: str) -> LiveRoom | None:
         .filter(slug=slug, shop__is_active=True)
         .first()
     )
+
+
+def room_sales(room: LiveRoom) -> dict[str, Any]:
+    """Paid orders attributed to the room and their revenue per currency."""
+    from django.db.models import Count, Sum
+
+    from shop.orders.models import Order, OrderStatus, SourceType
+    from shop.pricing.money import Money, format_money
+
+    paid = Order.objects.filter(
+        source_type=SourceType.LIVE_ROOM,
+        source_id=str(room.pk),
+        status__in=[
+            OrderStatus.PAID,
+            OrderStatus.SHIPPED,
+            OrderStatus.DELIVERED,
+            OrderStatus.PARTIALLY_REFUNDED,
+        ],
+    )
+    rows = (
+        paid.values("currency")
+        .annotate(orders=Count("id"), revenue=Sum("total"))
+        .order_by("currency")
+    )
+    return {
+        "orders": sum(row["orders"] for row in rows),
+        "revenue": [format_money(Money(row["revenue"], row["currency"])) for row in rows],
+    }

@@ -81,6 +81,25 @@ def room_set_slow_mode(*, room: LiveRoom, seconds: int, actor: User) -> LiveRoom
 
 
 @transaction.atomic
+def room_pin_message(*, room: LiveRoom, message_id: int | None, actor: User) -> LiveRoom:
+    """Pin a chat line above the chat for everyone (None unpins). Publishes chat.pinned."""
+    access_room_moderation(actor, room)
+    message = None
+    if message_id is not None:
+        message = ChatMessage.objects.filter(
+            room=room, pk=message_id, deleted_at__isnull=True
+        ).first()
+        if message is None:
+            raise RoomError(_("That message is not in this room."), "bad_message")
+    room.pinned_message = message
+    room.save(update_fields=["pinned_message"])
+    events.publish_on_commit(
+        room.pk, "chat.pinned", {"message": message_dict(message) if message else None}
+    )
+    return room
+
+
+@transaction.atomic
 def room_pin_product(*, room: LiveRoom, product_id: int | None, actor: User) -> LiveRoom:
     """Pin one of the shop's published products (None unpins). Publishes product.pinned
     (with a card for every language and currency) or product.unpinned."""

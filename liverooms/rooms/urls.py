@@ -10,6 +10,7 @@ urlpatterns = [
     path("<slug:slug>/remind/", views.room_remind, name="remind"),
     path("<slug:slug>/host/", views.host_console, name="host"),
     path("<slug:slug>/host/action/", views.host_action, name="host-action"),
+    path("<slug:slug>/host/stats/", views.host_stats, name="host-stats"),
     path("<slug:slug>/buy/quote/", buy.room_buy_quote, name="buy-quote"),
     path("<slug:slug>/buy/", buy.room_buy, name="buy"),
 ]

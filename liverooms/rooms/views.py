@@ -19,6 +19,7 @@ from liverooms.rooms.models import ChatMessage, LiveRoom, SanctionKind
 from liverooms.rooms.selectors import (
     access_room_moderation,
     can_moderate,
+    room_sales,
     rooms_live,
     rooms_upcoming,
 )
@@ -26,6 +27,7 @@ from liverooms.rooms.services import (
     RoomError,
     chat_delete,
     room_end,
+    room_pin_message,
     room_pin_product,
     room_remind_me,
     room_sanction,
@@ -123,6 +125,8 @@ class HostActionForm(forms.Form):
                 "unpin",
                 "deal_start",
                 "deal_end",
+                "pin_message",
+                "unpin_message",
             )
         ]
     )
@@ -163,6 +167,10 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
                 minutes=data["minutes"] or 5,
                 actor=actor,  # type: ignore[arg-type]
             )
+        elif data["action"] == "pin_message" and data["message_id"]:
+            room_pin_message(room=room, message_id=data["message_id"], actor=actor)  # type: ignore[arg-type]
+        elif data["action"] == "unpin_message":
+            room_pin_message(room=room, message_id=None, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "deal_end":
             deal = deal_active(room)
             if deal is not None:
@@ -196,3 +204,11 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
             {"ok": False, "code": refused.code, "message": str(refused)}, status=409
         )
     return JsonResponse({"ok": True})
+
+
+def host_stats(request: HttpRequest, slug: str) -> HttpResponse:
+    """Sales from this room so far, for the host console (merchant-only figures, so they are
+    polled here instead of broadcast to viewers)."""
+    room = get_object_or_404(LiveRoom.objects.select_related("shop"), slug=slug)
+    access_room_moderation(request.user, room)
+    return JsonResponse(room_sales(room))

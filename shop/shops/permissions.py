@@ -32,11 +32,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "orders.*",
         "vouchers.*",
         "shipping.*",
-        "liverooms.*",
+        "rooms.*",
         "consultations.*",
         "support.*",
     ],
-    Role.HOST: ["shops.view_shop", "catalog.view_*", "liverooms.*"],
+    Role.HOST: ["shops.view_shop", "catalog.view_*", "rooms.*"],
     Role.CONSULTANT: ["shops.view_shop", "catalog.view_*", "consultations.*", "orders.view_*"],
     Role.SUPPORT: ["shops.view_shop", "catalog.view_*", "orders.view_*", "support.*"],
 }

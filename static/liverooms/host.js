@@ -35,7 +35,8 @@ function addLines(messages) {
     const text = document.createElement("span");
     text.textContent = `${message.author}: ${message.text}`;
     item.append(text, button(lines.dataset.delete, "delete_message", message.id),
-      button(lines.dataset.mute, "mute", message.id), button(lines.dataset.ban, "ban", message.id));
+      button(lines.dataset.mute, "mute", message.id), button(lines.dataset.ban, "ban", message.id),
+      button(lines.dataset.pin, "pin_message", message.id));
     lines.append(item);
   }
   lines.scrollTop = lines.scrollHeight;
@@ -81,3 +82,14 @@ client.addEventListener("room.snapshot", ({ detail }) => showDeal(detail.deal));
 client.addEventListener("deal.started", ({ detail }) => showDeal(detail.deal));
 client.addEventListener("deal.updated", ({ detail }) => { dealStatus.textContent = `${detail.remaining}`; });
 client.addEventListener("deal.ended", () => showDeal(null));
+
+async function refreshSales() {
+  const response = await fetch(root.dataset.stats);
+  if (!response.ok) return;
+  const sales = await response.json();
+  document.getElementById("sales-orders").textContent = sales.orders;
+  document.getElementById("sales-revenue").textContent = sales.revenue.join(" + ");
+}
+refreshSales();
+setInterval(refreshSales, 5000);
+client.addEventListener("order.bought", refreshSales);

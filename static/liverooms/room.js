@@ -68,6 +68,10 @@ client.addEventListener("room.snapshot", ({ detail }) => {
   if (detail.pinned_message) pinned.textContent = `📌 ${detail.pinned_message.author}: ${detail.pinned_message.text}`;
 });
 client.addEventListener("chat.batch", ({ detail }) => addLines(detail.messages));
+client.addEventListener("chat.pinned", ({ detail }) => {
+  pinned.hidden = !detail.message;
+  if (detail.message) pinned.textContent = `📌 ${detail.message.author}: ${detail.message.text}`;
+});
 client.addEventListener("chat.deleted", ({ detail }) => lines.querySelector(`[data-id="${detail.id}"]`)?.remove());
 client.addEventListener("likes.update", ({ detail }) => { document.getElementById("like-count").textContent = detail.total; });
 client.addEventListener("viewers.update", ({ detail }) => { document.getElementById("viewer-count").textContent = detail.count; });

@@ -114,3 +114,86 @@ def test_room_page_renders_for_everyone(world: CatalogWorld, rooms) -> None:  # 
     page = Client().get(f"/ar/live/{live.slug}/")
     assert page.status_code == 200 and 'dir="rtl"' in page.content.decode()
     assert Client().get("/en/live/nope/").status_code == 404
+
+
+def test_admin_moderation_and_message_pinning(
+    world: CatalogWorld, rooms, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
+    from django.urls import reverse
+
+    from liverooms.realtime import events
+
+    live, _soon = rooms
+    line = ChatMessage.objects.create(
+        room=live, user=world.shopper, author_name="shopper", text="rude"
+    )
+    other = ChatMessage.objects.create(room=live, user=world.owner_b, author_name="b", text="fine")
+    admin = Client()
+    admin.force_login(world.owner_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post(
+            reverse("admin:rooms_chatmessage_changelist"),
+            {"action": "delete_for_everyone", "_selected_action": [line.pk]},
+        )
+    line.refresh_from_db()
+    assert line.deleted_at is not None
+    history = events.sync_client().lrange(events.key(live.pk, "history"), 0, -1)
+    assert any('"type":"chat.deleted"' in frame and f'"id":{line.pk}' in frame for frame in history)
+    admin.post(
+        reverse("admin:rooms_chatmessage_changelist"),
+        {"action": "mute_authors", "_selected_action": [other.pk]},
+    )
+    assert RoomSanction.objects.filter(user=world.owner_b, kind="mute").exists()
+    outsider = Client()
+    outsider.force_login(world.owner_b)  # owner of shop B: cannot see shop A's chat in the admin
+    listing = outsider.get(reverse("admin:rooms_chatmessage_changelist"))
+    assert list(listing.context["cl"].result_list) == []
+    host = Client()
+    host.force_login(world.host_a)
+    url = f"/en/live/{live.slug}/host/action/"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert host.post(url, {"action": "pin_message", "message_id": other.pk}).json()["ok"]
+    live.refresh_from_db()
+    assert live.pinned_message == other
+    assert (
+        host.post(url, {"action": "pin_message", "message_id": line.pk}).status_code == 409
+    )  # deleted
+    stats = host.get(f"/en/live/{live.slug}/host/stats/").json()
+    assert stats == {"orders": 0, "revenue": []}
+    assert outsider.get(f"/en/live/{live.slug}/host/stats/").status_code == 403
+
+
+def test_hosts_schedule_rooms_in_the_admin_for_their_shop_only(world: CatalogWorld) -> None:
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.host_a)
+    assert client.get(reverse("admin:rooms_liveroom_add")).status_code == 200
+    response = client.post(
+        reverse("admin:rooms_liveroom_add"),
+        {
+            "shop": world.shop_b.pk,
+            "title": "Sneaky",
+            "slug": "sneaky",
+            "language": "en",
+            "scheduled_at_0": "2030-01-01",
+            "scheduled_at_1": "10:00",
+            "slow_mode_seconds": 0,
+        },
+    )
+    assert response.status_code == 200 and not LiveRoom.objects.filter(slug="sneaky").exists()
+    response = client.post(
+        reverse("admin:rooms_liveroom_add"),
+        {
+            "shop": world.shop_a.pk,
+            "title": "Mine",
+            "slug": "mine",
+            "language": "es",
+            "scheduled_at_0": "2030-01-01",
+            "scheduled_at_1": "10:00",
+            "slow_mode_seconds": 0,
+            "hosts": [world.host_a.pk],
+        },
+    )
+    assert response.status_code == 302
+    assert LiveRoom.objects.get(slug="mine").shop == world.shop_a
