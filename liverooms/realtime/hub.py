@@ -25,7 +25,8 @@ from liverooms.realtime import events
 
 logger = logging.getLogger(__name__)
 
-BATCH_INTERVAL = 0.15  # seconds: chat and likes are published at most this often per process
+BATCH_INTERVAL = 0.15  # seconds: chat is published at most this often per process
+LIKES_INTERVAL = 0.3  # likes only move a counter: a slower tick means fewer frames per viewer
 PRESENCE_HEARTBEAT = 10.0
 PRESENCE_TTL = 30.0
 VIEWER_TICK = 2.0
@@ -74,6 +75,7 @@ class RoomState:
     chat: list[dict[str, Any]] = field(default_factory=list)
     likes: int = 0
     flush_scheduled: bool = False
+    likes_published: float = 0.0
     last_viewers: int = -1
 
 
@@ -153,7 +155,13 @@ class RoomHub:
             return
         state.flush_scheduled = False
         chat, state.chat = state.chat, []
-        likes, state.likes = state.likes, 0
+        likes = 0
+        if state.likes:
+            if time.monotonic() - state.likes_published >= LIKES_INTERVAL or not state.members:
+                likes, state.likes = state.likes, 0
+                state.likes_published = time.monotonic()
+            else:
+                self._schedule_flush(room_id, state)  # keep counting; publish on a later tick
         try:
             if chat:
                 await events.apublish(self.redis, room_id, "chat.batch", {"messages": chat})
