@@ -49,6 +49,7 @@ lint: install-dev
 
 bench: install-dev
 	$(PY) bench/checkout_burst.py
+	$(PY) bench/chat_fanout.py --viewers 1000
 
 clean:
 	rm -rf $(VENV) var staticfiles
