@@ -31,6 +31,7 @@ PRESENCE_HEARTBEAT = 10.0
 PRESENCE_TTL = 30.0
 VIEWER_TICK = 2.0
 QUEUE_LIMIT = 256  # frames waiting for one slow viewer before it is resynchronised
+REDIS_POOL_SIZE = 64  # per web process
 
 
 class Member:
@@ -81,7 +82,12 @@ class RoomState:
 
 class RoomHub:
     def __init__(self, url: str) -> None:
-        self.redis = aioredis.Redis.from_url(url, decode_responses=True)
+        # A blocking pool: a burst of joins waits for a free connection instead of failing
+        # with "Too many connections" (seen at 2,000 viewers connecting at once).
+        pool = aioredis.BlockingConnectionPool.from_url(
+            url, decode_responses=True, max_connections=REDIS_POOL_SIZE, timeout=30
+        )
+        self.redis = aioredis.Redis(connection_pool=pool)
         self.pubsub = self.redis.pubsub()
         self.rooms: dict[int, RoomState] = {}
         self.listener: asyncio.Task[None] | None = None
