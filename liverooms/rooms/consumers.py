@@ -46,6 +46,9 @@ def _validation_summary(error: ValidationError) -> str:
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
+    # Room traffic goes through the hub (one subscription per process), never through the
+    # channel layer: without this every socket would subscribe its own Redis channel.
+    channel_layer_alias = None
     room: LiveRoom | None = None
     member: Member | None = None
 
