@@ -8,21 +8,23 @@ from typing import Any
 from django.conf import settings
 
 from shop.catalog.models import Product
-from shop.catalog.selectors import product_views, with_display_data
+from shop.catalog.selectors import product_view, with_display_data
+from shop.pricing.selectors import FxTable
 
 
 def product_card(product_id: int) -> dict[str, Any] | None:
     product = with_display_data(Product.objects.filter(pk=product_id)).first()
     if product is None:
         return None
+    fx = FxTable()  # one rate lookup for all 11 views: this runs on every socket's snapshot
     by_language = {
-        code: product_views([product], language=code, currency=settings.DEFAULT_CURRENCY)[0]
+        code: product_view(product, language=code, currency=settings.DEFAULT_CURRENCY, fx=fx)
         for code in settings.LANGUAGE_CODES
     }
     base = by_language[settings.LANGUAGE_CODE]
     prices: dict[str, dict[str, Any]] = {}
     for currency in settings.CURRENCIES:
-        view = product_views([product], language=settings.LANGUAGE_CODE, currency=currency)[0]
+        view = product_view(product, language=settings.LANGUAGE_CODE, currency=currency, fx=fx)
         price = view.from_price
         if price is not None:
             prices[currency] = {

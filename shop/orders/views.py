@@ -22,7 +22,7 @@ from shop.orders.selectors import (
     orders_for_shopper,
 )
 from shop.orders.services import CheckoutError, order_place
-from shop.pricing.locale import _country_from_accept_language
+from shop.pricing.locale import country_from_accept_language
 from shop.shops.models import Shop
 
 SESSION_ORDERS = "order_numbers"
@@ -53,8 +53,7 @@ def checkout(request: HttpRequest, shop_slug: str) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     initial = {
         "email": getattr(request.user, "email", ""),
-        "country": _country_from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
-        or "",
+        "country": country_from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", "")) or "",
     }
     country = (data.get("country") if data else initial["country"]) or ""
     rate_raw = data.get("shipping_rate") if data else ""

@@ -38,7 +38,7 @@ def currency_for_country(country: str) -> str | None:
     return code if code in settings.CURRENCIES else None
 
 
-def _country_from_accept_language(header: str) -> str | None:
+def country_from_accept_language(header: str) -> str | None:
     for part in header.split(","):
         tag = part.split(";")[0].strip().replace("_", "-")
         if not tag or tag == "*":
@@ -63,7 +63,7 @@ def currency_for_request(request: HttpRequest) -> str:
     header_country = request.META.get(settings.COUNTRY_HEADER, "")
     if header_country and currency_for_country(header_country):
         return currency_for_country(header_country) or settings.DEFAULT_CURRENCY
-    country = _country_from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+    country = country_from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
     if country and currency_for_country(country):
         return currency_for_country(country) or settings.DEFAULT_CURRENCY
     return str(settings.DEFAULT_CURRENCY)
