@@ -227,3 +227,17 @@ def address(**changes: str):  # type: ignore[no-untyped-def]
     from shop.orders.address import address_parse
 
     return address_parse({**ADDRESS, **changes})
+
+
+# What the in-room checkout drawer posts (plus variant, shipping_rate, expected_total).
+ROOM_BUY = {
+    "quantity": 1,
+    "name": "Ana Ruiz",
+    "line1": "Calle Mayor 1",
+    "city": "Madrid",
+    "postal_code": "28001",
+    "country": "ES",
+    "card_number": "4242424242424242",
+    "expiry": "12/30",
+    "cvc": "123",
+}

@@ -83,6 +83,7 @@ OUTBOUND_TYPES = {
     "chat.batch",
     "product.pinned",
     "product.unpinned",
+    "product.stock",
     "order.bought",
     "deal.started",
     "deal.updated",

@@ -18,11 +18,17 @@ from liverooms.rooms.deals import deal_active, deal_claimer, deal_price_in
 from liverooms.rooms.models import FlashDeal, LiveRoom
 from shop.catalog.models import Variant
 from shop.orders.forms import CheckoutForm
-from shop.orders.models import SourceType
+from shop.orders.models import Order, OrderStatus, SourceType
 from shop.orders.selectors import Quote, checkout_quote, order_access_token
 from shop.orders.services import CheckoutError, order_place
 from shop.payments.models import PaymentStatus
-from shop.payments.services import PaymentError, payment_start, payment_test_charge
+from shop.payments.services import (
+    PaymentError,
+    payment_refresh,
+    payment_start,
+    payment_stripe_confirm,
+    payment_test_charge,
+)
 from shop.payments.views import TestCardForm
 from shop.pricing.money import format_money
 
@@ -151,11 +157,12 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
         return JsonResponse(
             {"ok": False, "code": refused.code, "message": str(refused)}, status=409
         )
-    order_url = (
-        reverse("orders:detail", args=[order.number]) + f"?token={order_access_token(order)}"
-    )
     payment = payment_start(order=order)
-    if payment.gateway != "test":  # e.g. Stripe: finish on the payment page, in a new tab
+    if payment.gateway != "test":
+        method = request.POST.get("payment_method", "")
+        if payment.gateway == "stripe" and method:
+            return _stripe_outcome(request, room, order, method)
+        # No card collected in the drawer: finish on the order's payment page, in a new tab.
         return JsonResponse(
             {
                 "ok": True,
@@ -185,16 +192,7 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
             status=402,
         )
     if payment.status == PaymentStatus.SUCCEEDED:
-        return JsonResponse(
-            {
-                "ok": True,
-                "status": "paid",
-                "order": order.number,
-                "order_url": order_url,
-                "message": _("Paid! Your order %(number)s is confirmed.")
-                % {"number": order.number},
-            }
-        )
+        return _paid(order)
     if payment.status == PaymentStatus.REQUIRES_ACTION:
         return JsonResponse(
             {
@@ -217,4 +215,84 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-__all__ = ["room_buy", "room_buy_quote"]
+def _paid(order: Order) -> JsonResponse:
+    return JsonResponse(
+        {
+            "ok": True,
+            "status": "paid",
+            "order": order.number,
+            "order_url": reverse("orders:detail", args=[order.number])
+            + f"?token={order_access_token(order)}",
+            "message": _("Paid! Your order %(number)s is confirmed.") % {"number": order.number},
+        }
+    )
+
+
+def _stripe_outcome(
+    request: HttpRequest, room: LiveRoom, order: Order, method: str
+) -> JsonResponse:
+    """Confirm the order's PaymentIntent with the card Stripe.js collected in the drawer. When
+    the bank wants 3-D Secure, the drawer runs it with Stripe.js and then asks ``room_buy_check``.
+    """
+    try:
+        payment = payment_stripe_confirm(order=order, payment_method=method)
+    except PaymentError as refused:
+        return JsonResponse(
+            {"ok": False, "code": refused.code, "message": str(refused), "order": order.number},
+            status=402,
+        )
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return _paid(order)
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
+        return JsonResponse(
+            {
+                "ok": True,
+                "status": "requires_action",
+                "order": order.number,
+                "client_secret": payment.client_secret,
+                "check_url": reverse("rooms:buy-check", args=[room.slug, order.number]),
+            }
+        )
+    return JsonResponse(
+        {
+            "ok": False,
+            "code": "card_declined",
+            "message": payment.error or _("The card was declined."),
+            "order": order.number,
+            "pay_url": reverse("orders:pay", args=[order.number])
+            + f"?token={order_access_token(order)}",
+        },
+        status=402,
+    )
+
+
+@login_required
+@require_POST
+def room_buy_check(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+    """After Stripe.js finished 3-D Secure in the drawer: ask the gateway, answer the outcome."""
+    order = get_object_or_404(
+        Order, number=number, user=request.user, source_type=SourceType.LIVE_ROOM
+    )
+    payment = order.payments.order_by("-created_at").first()
+    if payment is not None and order.status == OrderStatus.PENDING_PAYMENT:
+        try:
+            payment = payment_refresh(payment=payment)
+        except PaymentError as refused:
+            return JsonResponse({"ok": False, "code": refused.code, "message": str(refused)}, 402)
+        payment.refresh_from_db()
+    if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
+        return _paid(order)
+    return JsonResponse(
+        {
+            "ok": False,
+            "code": "not_paid",
+            "message": _("The payment was not completed."),
+            "order": order.number,
+            "pay_url": reverse("orders:pay", args=[order.number])
+            + f"?token={order_access_token(order)}",
+        },
+        status=402,
+    )
+
+
+__all__ = ["room_buy", "room_buy_check", "room_buy_quote"]

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.conf import settings
 
-from shop.catalog.models import Product
-from shop.catalog.selectors import product_view, with_display_data
+from shop.catalog.models import Product, Variant
+from shop.catalog.selectors import product_view, stock_state, with_display_data
 from shop.pricing.selectors import FxTable
 
 
@@ -45,3 +45,14 @@ def product_card(product_id: int) -> dict[str, Any] | None:
             for v in base.variants
         ],
     }
+
+
+def product_stock(product_id: int) -> dict[str, Any]:
+    """The stock part of a card, cheap enough to re-publish after every sale."""
+    variants = list(
+        Variant.objects.filter(product_id=product_id, is_active=True)
+        .order_by("pk")
+        .values("id", "stock")
+    )
+    total = sum(max(0, v["stock"]) for v in variants)
+    return {"product_id": product_id, "stock_state": stock_state(total), "variants": variants}

@@ -140,12 +140,15 @@ def deal_claimer(deal: FlashDeal, *, user: User, quantity: int) -> Callable[[Ord
                 "deal_limit",
             )
         FlashDealClaim.objects.create(deal=locked, order=order, user=user, quantity=quantity)
-        transaction.on_commit(
-            lambda: events.publish_now(
-                locked.room_id,
-                "deal.updated",
-                {"id": locked.pk, "remaining": locked.quantity - deal_claimed(locked)},
-            )
-        )
+        transaction.on_commit(lambda: deal_updated(locked))
 
     return claim
+
+
+def deal_updated(deal: FlashDeal) -> None:
+    """Everyone's "N left" counter: after a claim, or a cancelled order giving units back."""
+    events.publish_now(
+        deal.room_id,
+        "deal.updated",
+        {"id": deal.pk, "remaining": deal.quantity - deal_claimed(deal)},
+    )

@@ -13,10 +13,11 @@ from django.utils.translation import gettext as _
 
 from liverooms.realtime import events
 from liverooms.realtime.protocol import ErrorCode
-from liverooms.rooms.cards import product_card
+from liverooms.rooms.cards import product_card, product_stock
 from liverooms.rooms.models import (
     ChatMessage,
     ChatWordFilter,
+    FlashDeal,
     LiveRoom,
     RoomReminder,
     RoomSanction,
@@ -30,8 +31,8 @@ from liverooms.rooms.selectors import (
     message_dict,
 )
 from shop.accounts.models import User
-from shop.catalog.models import Product, ProductStatus
-from shop.orders.models import Order
+from shop.catalog.models import Product, ProductStatus, Variant
+from shop.orders.models import Order, OrderStatus
 
 
 class RoomError(ValueError):
@@ -221,3 +222,20 @@ def announce_room_order(order: Order) -> None:
             "quantity": line.quantity if line else 0,
         },
     )
+
+
+def room_stock_changed(variant_ids: set[int], order: Order | None) -> None:
+    """Stock moved (a sale, a cancelled or expired order, an admin edit): live rooms that pin
+    one of these products re-publish its stock, and a flash deal whose order was cancelled
+    gives its units back to everyone's counter."""
+    product_ids = set(
+        Variant.objects.filter(pk__in=variant_ids).values_list("product_id", flat=True)
+    )
+    rooms = LiveRoom.objects.filter(status=RoomStatus.LIVE, pinned_product_id__in=product_ids)
+    for room_id, product_id in rooms.values_list("pk", "pinned_product_id"):
+        events.publish_now(room_id, "product.stock", product_stock(product_id))
+    if order is not None and order.status == OrderStatus.CANCELLED:
+        from liverooms.rooms.deals import deal_updated
+
+        for deal in FlashDeal.objects.filter(claims__order=order, ended_at__isnull=True):
+            deal_updated(deal)

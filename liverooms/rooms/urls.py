@@ -13,4 +13,5 @@ urlpatterns = [
     path("<slug:slug>/host/stats/", views.host_stats, name="host-stats"),
     path("<slug:slug>/buy/quote/", buy.room_buy_quote, name="buy-quote"),
     path("<slug:slug>/buy/", buy.room_buy, name="buy"),
+    path("<slug:slug>/buy/<str:number>/check/", buy.room_buy_check, name="buy-check"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -41,6 +42,7 @@ from shop.catalog.selectors import (
     with_display_data,
 )
 from shop.orders.address import country_choices
+from shop.payments.gateways import get_gateway
 
 
 def live_list(request: HttpRequest) -> HttpResponse:
@@ -64,6 +66,12 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "room": room,
         "can_moderate": can_moderate(request.user, room),
         "countries": country_choices(get_language() or "en"),
+        # A Stripe shop collects the card in the drawer with Stripe.js (no page change).
+        "stripe": get_gateway(
+            room.shop.payment_gateway or settings.PAYMENT_GATEWAY
+        ).confirms_in_browser,
+        "stripe_js": settings.STRIPE_JS_URL,
+        "stripe_key": settings.STRIPE_PUBLISHABLE_KEY,
     }
     return render(request, "rooms/room.html", context)
 

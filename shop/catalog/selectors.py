@@ -155,10 +155,14 @@ class ProductView:
 
     @property
     def stock_state(self) -> str:
-        total = self.total_stock
-        if total <= 0:
-            return "sold_out"
-        return "low" if total <= 5 else "in_stock"
+        return stock_state(self.total_stock)
+
+
+def stock_state(total: int) -> str:
+    """What a shopper is told about the stock of a product: sold out, low, or in stock."""
+    if total <= 0:
+        return "sold_out"
+    return "low" if total <= 5 else "in_stock"
 
 
 def product_text(product: Product, language: str) -> tuple[str, str, str]:

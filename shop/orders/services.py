@@ -8,6 +8,7 @@ is; the units are held by ``StockReservation`` rows until payment (sold) or expi
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,6 +41,8 @@ from shop.pricing.selectors import FxTable
 from shop.shops.models import Shop
 from shop.vouchers.selectors import VoucherError
 from shop.vouchers.services import voucher_redeem, voucher_release
+
+logger = logging.getLogger(__name__)
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -89,6 +92,31 @@ PAID_HOOKS: dict[str, Callable[[Order], None]] = {}
 
 def register_paid_hook(source_type: str, hook: Callable[[Order], None]) -> None:
     PAID_HOOKS[source_type] = hook
+
+
+# Called after commit with the variants whose stock moved (and the order that moved it), e.g.
+# so a live room can re-publish its pinned card's stock. Registered by other apps.
+STOCK_HOOKS: list[Callable[[set[int], Order | None], None]] = []
+
+
+def register_stock_hook(hook: Callable[[set[int], Order | None], None]) -> None:
+    if hook not in STOCK_HOOKS:
+        STOCK_HOOKS.append(hook)
+
+
+def stock_changed(variant_ids: set[int], order: Order | None = None) -> None:
+    """Tell the stock hooks, once the current transaction commits."""
+    if not variant_ids or not STOCK_HOOKS:
+        return
+
+    def run() -> None:
+        for hook in STOCK_HOOKS:
+            try:
+                hook(variant_ids, order)
+            except Exception:  # a listener must never break checkout
+                logger.exception("stock hook %r failed", hook)
+
+    transaction.on_commit(run)
 
 
 def _run_paid_hook(order: Order) -> None:
@@ -194,6 +222,7 @@ def order_place(
                 raise CheckoutError(str(refused), refused.code) from refused
         if reserve_extra is not None:
             reserve_extra(order)  # e.g. a flash deal's own limits; may raise CheckoutError
+        stock_changed({line.variant.pk for line in quote.lines}, order)
         _event(
             order,
             "placed",
@@ -283,12 +312,15 @@ def _lock(order_id: int) -> Order:
 
 
 def _release_stock(order: Order) -> None:
+    released: set[int] = set()
     for reservation in order.reservations.filter(status=ReservationStatus.RESERVED):
         Variant.objects.filter(pk=reservation.variant_id).update(
             stock=F("stock") + reservation.quantity
         )
         reservation.status = ReservationStatus.RELEASED
         reservation.save(update_fields=["status"])
+        released.add(reservation.variant_id)
+    stock_changed(released, order)
 
 
 def _re_reserve_stock(order: Order) -> bool:
@@ -305,6 +337,7 @@ def _re_reserve_stock(order: Order) -> bool:
         order.reservations.filter(status=ReservationStatus.RELEASED).update(
             status=ReservationStatus.SOLD
         )
+    stock_changed({line.variant_id for line in lines if line.variant_id}, order)
     return True
 
 

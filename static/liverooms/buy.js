@@ -1,5 +1,36 @@
 // The in-room checkout drawer: quote on every change, pay with one request, never leave the
-// page (playback keeps going).
+// page (playback keeps going). A Stripe shop collects the card here with Stripe.js; 3-D Secure
+// runs in Stripe's own overlay, still on the room page.
+import { loadStripe } from "../payments/stripe-loader.js";
+
+function stripeCard() {
+  const mount = document.getElementById("buy-card-element");
+  if (!mount) return null;
+  let ready = null;
+  return {
+    mount() {
+      ready ||= loadStripe(mount.dataset.js).then((Stripe) => {
+        const stripe = Stripe(mount.dataset.key);
+        const card = stripe.elements().create("card");
+        card.mount(mount);
+        return { stripe, card };
+      });
+      return ready;
+    },
+    async paymentMethod() {
+      const { stripe, card } = await this.mount();
+      const created = await stripe.createPaymentMethod({ type: "card", card });
+      if (created.error) throw new Error(created.error.message);
+      return created.paymentMethod.id;
+    },
+    async authenticate(clientSecret) {
+      const { stripe } = await this.mount();
+      const action = await stripe.confirmCardPayment(clientSecret);
+      if (action.error) throw new Error(action.error.message || "Authentication failed");
+    },
+  };
+}
+
 export function bindDrawer(root, getProduct) {
   const drawer = document.getElementById("buy-drawer");
   if (!drawer) return;
@@ -8,6 +39,11 @@ export function bindDrawer(root, getProduct) {
   const done = document.getElementById("buy-done");
   const shipping = document.getElementById("buy-shipping");
   const csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+  const stripe = stripeCard();
+  const post = async (url, body) => {
+    const response = await fetch(url, { method: "POST", body, headers: { "X-CSRFToken": csrf } });
+    return response.json().catch(() => ({ ok: false, message: response.statusText }));
+  };
 
   async function quote() {
     const params = new URLSearchParams({
@@ -45,6 +81,7 @@ export function bindDrawer(root, getProduct) {
     if (firstInStock) form.variant.value = firstInStock.id;
     done.hidden = true;
     drawer.showModal();
+    stripe?.mount().catch((error) => { errorBox.textContent = error.message; errorBox.hidden = false; });
     quote();
   });
   document.getElementById("drawer-close").addEventListener("click", () => drawer.close());
@@ -55,8 +92,18 @@ export function bindDrawer(root, getProduct) {
     const button = document.getElementById("buy-pay");
     button.disabled = true;
     errorBox.hidden = true;
-    const response = await fetch(root.dataset.buy, { method: "POST", body: new FormData(form), headers: { "X-CSRFToken": csrf } });
-    const body = await response.json().catch(() => ({ ok: false, message: response.statusText }));
+    let body;
+    try {
+      const data = new FormData(form);
+      if (stripe) data.append("payment_method", await stripe.paymentMethod());
+      body = await post(root.dataset.buy, data);
+      if (body.ok && body.status === "requires_action" && body.client_secret) {
+        await stripe.authenticate(body.client_secret);
+        body = await post(body.check_url, new FormData());
+      }
+    } catch (error) {
+      body = { ok: false, message: error.message };
+    }
     button.disabled = false;
     if (body.ok && body.status === "paid") {
       done.textContent = body.message;

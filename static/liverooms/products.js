@@ -14,7 +14,9 @@ export function bindProducts(client, root, onPinned) {
   const card = document.getElementById("pinned-card");
   const ticker = document.getElementById("ticker");
   const { currency, lang } = root.dataset;
+  let current = null;
   const show = (product) => {
+    current = product;
     card.hidden = !product;
     onPinned(product);
     if (!product) return;
@@ -30,6 +32,12 @@ export function bindProducts(client, root, onPinned) {
   client.addEventListener("room.snapshot", ({ detail }) => show(detail.pinned_product));
   client.addEventListener("product.pinned", ({ detail }) => show(detail.product));
   client.addEventListener("product.unpinned", () => show(null));
+  client.addEventListener("product.stock", ({ detail }) => {
+    if (!current || current.id !== detail.product_id) return;
+    const stock = new Map(detail.variants.map((variant) => [variant.id, variant.stock]));
+    current.variants = current.variants.map((variant) => ({ ...variant, stock: stock.get(variant.id) ?? variant.stock }));
+    show({ ...current, stock_state: detail.stock_state });
+  });
   const dealBox = document.getElementById("deal");
   let deal = null;
   const showDeal = () => {

@@ -1,18 +1,9 @@
 // Stripe payment page. Stripe.js collects the card (a PaymentMethod); our server confirms the
 // PaymentIntent it created with an idempotency key; when the bank asks for 3-D Secure,
 // Stripe.js runs it here; then the order page asks the server for the outcome.
-const form = document.getElementById("stripe-form");
+import { loadStripe } from "./stripe-loader.js";
 
-function loadStripe(src) {
-  return new Promise((resolve, reject) => {
-    if (window.Stripe) return resolve(window.Stripe);
-    const script = document.createElement("script");
-    script.src = src;
-    script.onload = () => resolve(window.Stripe);
-    script.onerror = () => reject(new Error("Stripe.js could not be loaded"));
-    document.head.append(script);
-  });
-}
+const form = document.getElementById("stripe-form");
 
 async function confirmOnServer(paymentMethodId) {
   const body = new FormData();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -24,19 +25,16 @@ from liverooms.rooms.deals import (
 from liverooms.rooms.models import FlashDeal, LiveRoom, RoomStatus
 from shop.orders.models import Order, OrderStatus
 from shop.orders.services import SYSTEM, CheckoutError, order_cancel, order_place
-from tests.factories import CatalogWorld, address, build_world, make_shipping, make_user
-
-BUY = {
-    "quantity": 1,
-    "name": "Ana Ruiz",
-    "line1": "Calle Mayor 1",
-    "city": "Madrid",
-    "postal_code": "28001",
-    "country": "ES",
-    "card_number": "4242424242424242",
-    "expiry": "12/30",
-    "cvc": "123",
-}
+from tests.factories import (
+    ROOM_BUY as BUY,
+)
+from tests.factories import (
+    CatalogWorld,
+    address,
+    build_world,
+    make_shipping,
+    make_user,
+)
 
 
 def _live_room(world: CatalogWorld) -> LiveRoom:
@@ -108,8 +106,15 @@ def test_deal_price_limits_and_live_updates(
     assert order.subtotal == Decimal("119.00")  # the deal is over: normal price again
 
 
+def _events(room: LiveRoom, kind: str) -> list[dict]:  # type: ignore[type-arg]
+    history = events.sync_client().lrange(events.key(room.pk, "history"), 0, -1)
+    return [json.loads(f) for f in history if f'"type":"{kind}"' in f]
+
+
 @pytest.mark.django_db
-def test_expired_deal_refuses_and_cancelled_orders_give_units_back(world: CatalogWorld) -> None:
+def test_expired_deal_refuses_and_cancelled_orders_give_units_back(
+    world: CatalogWorld, django_capture_on_commit_callbacks
+) -> None:  # type: ignore[no-untyped-def]
     room = _live_room(world)
     rate = make_shipping(world.shop_a, ["ES"], {"EUR": "6.90"})
     deal = flash_deal_start(
@@ -136,17 +141,36 @@ def test_expired_deal_refuses_and_cancelled_orders_give_units_back(world: Catalo
             reserve_extra=deal_claimer(deal, user=user, quantity=1),
         )
 
-    first = place(world.shopper)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = place(world.shopper)
+    # Every viewer's pinned card and deal counter follow the sale ...
+    assert _events(room, "product.stock")[-1]["variants"] == [{"id": variant.pk, "stock": 9}]
+    assert _events(room, "deal.updated")[-1] == {
+        "type": "deal.updated",
+        "seq": _events(room, "deal.updated")[-1]["seq"],
+        "id": deal.pk,
+        "remaining": 0,
+    }
     with pytest.raises(CheckoutError) as refused:
         place(make_user())
     assert refused.value.code == "deal_sold_out"
-    order_cancel(order_id=first.pk, actor=SYSTEM)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order_id=first.pk, actor=SYSTEM)
     assert deal_claimed(deal) == 0
+    # ... and the cancellation: the unit is back on the counter and in stock.
+    assert _events(room, "deal.updated")[-1]["remaining"] == 1
+    assert _events(room, "product.stock")[-1]["variants"] == [{"id": variant.pk, "stock": 10}]
     place(make_user())  # the unit is available again
     FlashDeal.objects.filter(pk=deal.pk).update(ends_at=timezone.now() - dt.timedelta(seconds=1))
     with pytest.raises(CheckoutError) as refused:
         place(make_user())
     assert refused.value.code in ("deal_ended", "deal_sold_out")
+    # A staff edit of the stock reaches the card as well.
+    with django_capture_on_commit_callbacks(execute=True):
+        variant.refresh_from_db()
+        variant.stock = 0
+        variant.save()
+    assert _events(room, "product.stock")[-1]["stock_state"] == "sold_out"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -14,20 +14,9 @@ from liverooms.realtime import events
 from liverooms.rooms.models import LiveRoom, RoomStatus
 from liverooms.rooms.services import RoomError, room_pin_product
 from shop.orders.models import Order, OrderStatus
+from tests.factories import ROOM_BUY as BUY
 from tests.factories import CatalogWorld, build_world, make_shipping
 from tests.liverooms.test_room_socket import connect, receive_until
-
-BUY = {
-    "quantity": 1,
-    "name": "Ana Ruiz",
-    "line1": "Calle Mayor 1",
-    "city": "Madrid",
-    "postal_code": "28001",
-    "country": "ES",
-    "card_number": "4242424242424242",
-    "expiry": "12/30",
-    "cvc": "123",
-}
 
 
 def _room(world: CatalogWorld) -> LiveRoom:
