@@ -76,9 +76,10 @@ class Relay:
         """Close every room (recordings are finalized and reported), then stop."""
         for name in list(self.rooms):
             await self._close_room(name, reason="relay_shutdown")
-        for task in self._loops:
+        pending = [*self._loops, *self._tasks]
+        for task in pending:
             task.cancel()
-        for task in [*self._loops, *self._tasks]:
+        for task in pending:
             with contextlib.suppress(BaseException):
                 await task
 
