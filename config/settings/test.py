@@ -50,3 +50,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media" / _worker
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # tests open and drop databases freely

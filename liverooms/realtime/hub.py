@@ -188,6 +188,9 @@ class RoomHub:
 
     async def _listen(self) -> None:
         while self.rooms:
+            if self.pubsub.connection is None:  # the first SUBSCRIBE is still on its way
+                await asyncio.sleep(0.01)
+                continue
             try:
                 message = await self.pubsub.get_message(timeout=1.0)
             except Exception:

@@ -33,6 +33,7 @@ from liverooms.realtime.ratelimit import ConnectionLimiter
 from liverooms.rooms.models import LiveRoom, RoomStatus
 from liverooms.rooms.selectors import is_banned, room_for_socket, room_snapshot
 from liverooms.rooms.services import RoomError, chat_post
+from liverooms.rooms.snapshots import get_socket_cache, snapshot_text
 
 
 def _validation_summary(error: ValidationError) -> str:
@@ -55,14 +56,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
         self.user = self.scope.get("user")
+        self.signed_in = bool(self.user and self.user.is_authenticated)
         self.limiter = ConnectionLimiter()
-        self.room = await database_sync_to_async(room_for_socket)(slug)
+        self.cache = get_socket_cache()
+        self.room = await self.cache.room(slug)
         await self.accept()
         if self.room is None:
             await self._error("room_not_found", "No such room.")
             await self.close(code=CLOSE_ROOM_NOT_FOUND)
             return
-        if await database_sync_to_async(is_banned)(self.room, self.user):
+        if self.signed_in and await database_sync_to_async(is_banned)(self.room, self.user):
             await self._error(ErrorCode.FORBIDDEN, "You are banned from this room.")
             await self.close(code=CLOSE_BANNED)
             return
@@ -90,7 +93,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self._error(ErrorCode.FORBIDDEN, "You are banned from this room.")
             await self.close(code=CLOSE_BANNED)
             return
-        await self.send(text_data=frame)
+        # Straight to the server's send: the hot path of every delivery.
+        await self.base_send({"type": "websocket.send", "text": frame})
 
     def _is_me(self, user_id: object) -> bool:
         return bool(self.user and self.user.is_authenticated and self.user.pk == user_id)
@@ -98,27 +102,19 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def _send_snapshot(self) -> None:
         assert self.room is not None
         seq = await events.current_seq(self.hub.redis, self.room.pk)  # before reading the DB
-        self.room = await database_sync_to_async(room_for_socket)(self.room.slug) or self.room
-        snapshot = await database_sync_to_async(room_snapshot)(self.room, self.user)
+        if not self.signed_in:  # the same for every signed-out viewer: built once per seq
+            await self.send(text_data=await self.cache.anonymous_snapshot(self.hub, self.room, seq))
+            return
+
+        def read() -> tuple[LiveRoom, Any]:
+            assert self.room is not None
+            room = room_for_socket(self.room.slug) or self.room
+            return room, room_snapshot(room, self.user)
+
+        self.room, snapshot = await database_sync_to_async(read)()
         likes = int(await self.hub.redis.get(events.key(self.room.pk, "likes")) or 0)
         viewers = await self.hub.viewer_count(self.room.pk)
-        await self.send(
-            text_data=json.dumps(
-                {
-                    "type": "room.snapshot",
-                    "seq": seq,
-                    "room": snapshot.room,
-                    "chat": snapshot.chat,
-                    "pinned_message": snapshot.pinned_message,
-                    "pinned_product": snapshot.pinned_product,
-                    "deal": snapshot.deal,
-                    "likes": likes,
-                    "viewers": viewers,
-                    "you": snapshot.you,
-                },
-                ensure_ascii=False,
-            )
-        )
+        await self.send(text_data=snapshot_text(seq, snapshot, likes, viewers))
 
     async def _resume(self, last_seq: int) -> None:
         assert self.room is not None
