@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import ipaddress
+import logging
 import queue
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -38,6 +39,8 @@ from aiortc import RTCRtpReceiver, RTCRtpSender
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.jitterbuffer import JitterFrame
+
+logger = logging.getLogger(__name__)
 
 _DECODER_QUEUE = "_RTCRtpReceiver__decoder_queue"
 _ORIGINAL_GET_HOST_ADDRESSES = aioice.ice.get_host_addresses
@@ -95,7 +98,10 @@ class _FrameQueue:
             self._original.put(None)
             return
         frame = task[1]
-        self._on_frame(frame.data, frame.timestamp)
+        try:
+            self._on_frame(frame.data, frame.timestamp)
+        except Exception:  # never let the relay's bug stop aiortc's receive loop
+            logger.exception("relay frame listener failed")
 
     def get(self, *args: Any, **kwargs: Any) -> Any:
         return self._original.get(*args, **kwargs)
@@ -119,13 +125,16 @@ class ReceiverTap:
 
         async def handle_rtp_packet(packet: Any, arrival_time_ms: int) -> None:
             if packet.payload_type in payload_types:
-                on_rtp(
-                    packet.ssrc,
-                    packet.sequence_number,
-                    packet.timestamp,
-                    packet.payload,
-                    len(packet.payload) + packet.padding_size,
-                )
+                try:
+                    on_rtp(
+                        packet.ssrc,
+                        packet.sequence_number,
+                        packet.timestamp,
+                        packet.payload,
+                        len(packet.payload) + packet.padding_size,
+                    )
+                except Exception:  # never let the relay's bug stop aiortc's receive loop
+                    logger.exception("relay RTP listener failed")
             await original_handle(packet, arrival_time_ms)
 
         async def receive(parameters: Any) -> None:

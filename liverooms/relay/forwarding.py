@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import logging
 import time
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
 from liverooms.relay.keyframes import REPEAT_AFTER, KeyframeRequester
+
+logger = logging.getLogger(__name__)
 
 CLOCK_RATES = {"audio": 48000, "video": 90000}
 CODECS = {"audio": "opus", "video": "VP8"}
@@ -149,7 +152,11 @@ class Source:
         self.frames_in += 1
         self.bytes_in += len(data)
         for sink in tuple(self.sinks):
-            sink.deliver(frame)
+            try:
+                sink.deliver(frame)
+            except Exception:  # one broken sink (say, a recorder) must not starve the rest
+                logger.exception("sink %r failed; removed from %s", sink, self.source_id)
+                self.sinks.discard(sink)
 
     # sinks
 
