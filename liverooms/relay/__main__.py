@@ -6,6 +6,7 @@ import asyncio
 import logging
 import sys
 
+from liverooms.relay.aiortc_compat import AiortcCompatError
 from liverooms.relay.config import ConfigError, load_config
 from liverooms.relay.server import serve
 
@@ -22,7 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     # aioice/aiortc log every failed connectivity check at INFO.
     logging.getLogger("aioice").setLevel(max(logging.WARNING, logging.getLogger().level))
-    asyncio.run(serve(config))
+    try:
+        asyncio.run(serve(config))
+    except AiortcCompatError as exc:
+        logging.getLogger("liverooms.relay").critical("refusing to start: %s", exc)
+        return 3
     return 0
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import time
 from collections.abc import Callable
@@ -64,7 +65,15 @@ def now_millis() -> int:
     return int(time.time() * 1000) & 0xFFFFFFFF
 
 
-def draw_frame(width: int, height: int, counter: int, millis: int) -> VideoFrame:
+NOISE_ROWS = 16
+"""Rows of fresh random pixels per frame: makes aiortc's encoder send ~1 Mbps at 640x360, like
+real video (a whole noisy frame would make it overshoot to ~9 Mbps)."""
+
+
+def draw_frame(
+    width: int, height: int, counter: int, millis: int, noise: bool = False
+) -> VideoFrame:
+    """The code blocks on a flat background; ``noise`` adds a band of random pixels."""
     frame = VideoFrame(width, height, "yuv420p")
     luma = frame.planes[0]
     stride = luma.line_size
@@ -83,7 +92,11 @@ def draw_frame(width: int, height: int, counter: int, millis: int) -> VideoFrame
     data += background * MARGIN
     for line in rows:
         data += line * BLOCK
-    data += background * (height - MARGIN - ROWS * BLOCK)
+    rest = height - MARGIN - ROWS * BLOCK
+    if noise:
+        data += background * MARGIN + os.urandom(stride * NOISE_ROWS)
+        rest -= MARGIN + NOISE_ROWS
+    data += background * rest
     luma.update(bytes(data))
     for plane in frame.planes[1:]:
         plane.update(bytes([128]) * plane.buffer_size)
@@ -115,15 +128,16 @@ def read_frame(frame: VideoFrame) -> tuple[int, int] | None:
 class CounterVideoTrack(VideoStreamTrack):
     """30 fps frames showing their own counter and send time."""
 
-    def __init__(self, width: int = 320, height: int = 240) -> None:
+    def __init__(self, width: int = 320, height: int = 240, noise: bool = False) -> None:
         super().__init__()
         self.width = width
         self.height = height
+        self.noise = noise
         self.counter = 0
 
     async def recv(self) -> VideoFrame:
         pts, time_base = await self.next_timestamp()
-        frame = draw_frame(self.width, self.height, self.counter, now_millis())
+        frame = draw_frame(self.width, self.height, self.counter, now_millis(), self.noise)
         frame.pts = pts
         frame.time_base = time_base
         self.counter += 1
@@ -167,12 +181,13 @@ class Publisher:
         width: int = 320,
         height: int = 240,
         audio: bool = True,
+        noise: bool = False,
         answer_filter: Callable[[str], str] | None = None,
     ) -> None:
         self.base_url = base_url
         self.token = token
         self.pc = RTCPeerConnection(_configuration())
-        self.video = CounterVideoTrack(width, height)
+        self.video = CounterVideoTrack(width, height, noise)
         self.pc.addTrack(self.video)
         if audio:
             self.pc.addTrack(AudioStreamTrack())
