@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import av
-from aiortc import MediaStreamTrack
-from aiortc.mediastreams import MediaStreamError
+from aiortc import MediaStreamError, MediaStreamTrack
 
 from liverooms.relay.keyframes import REPEAT_AFTER, KeyframeRequester
 

@@ -24,7 +24,13 @@ from liverooms.relay.config import RelayConfig
 from liverooms.relay.errors import RelayError
 from liverooms.relay.events import WebhookSender
 from liverooms.relay.forwarding import Source
-from liverooms.relay.offers import RECEIVE_DIRECTIONS, SEND_DIRECTIONS, InvalidOffer, parse_offer
+from liverooms.relay.offers import (
+    RECEIVE_DIRECTIONS,
+    SEND_DIRECTIONS,
+    InvalidOffer,
+    Offer,
+    parse_offer,
+)
 from liverooms.relay.peers import Peer, PublisherPeer, SubscriberPeer, with_timeout
 from liverooms.relay.recording import RecordedFile, TrackRecorder, recording_path
 from liverooms.relay.rooms import Participant, Room
@@ -484,7 +490,7 @@ class Relay:
             )
 
 
-def _offer(sdp: object) -> Any:
+def _offer(sdp: object) -> Offer:
     try:
         return parse_offer(sdp)
     except InvalidOffer as exc:

@@ -19,13 +19,13 @@ from typing import Any
 import aiohttp
 from aiortc import (
     AudioStreamTrack,
+    MediaStreamError,
     MediaStreamTrack,
     RTCConfiguration,
     RTCPeerConnection,
     RTCSessionDescription,
     VideoStreamTrack,
 )
-from aiortc.mediastreams import MediaStreamError
 from av import VideoFrame
 
 from liverooms.relay.aiortc_compat import use_ice_host_addresses

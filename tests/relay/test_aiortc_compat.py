@@ -16,13 +16,13 @@ import pytest
 import pytest_asyncio
 from aiortc import (
     AudioStreamTrack,
+    MediaStreamError,
     MediaStreamTrack,
     RTCConfiguration,
     RTCIceGatherer,
     RTCPeerConnection,
     VideoStreamTrack,
 )
-from aiortc.mediastreams import MediaStreamError
 
 from liverooms.relay import aiortc_compat
 from liverooms.relay.aiortc_compat import ReceiverTap, on_keyframe_request, verify_hooks

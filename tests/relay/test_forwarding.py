@@ -6,7 +6,7 @@ import asyncio
 import time
 
 import pytest
-from aiortc.mediastreams import MediaStreamError
+from aiortc import MediaStreamError
 
 from liverooms.relay.forwarding import QUEUE_LIMITS, Feed, ForwardingTrack, Source
 from liverooms.relay.keyframes import MIN_INTERVAL, REPEAT_AFTER, KeyframeRequester
