@@ -30,6 +30,26 @@ def error_response(code: str, message: str, status: int | None = None) -> web.Re
     )
 
 
+CORS_HEADERS = {
+    # Tokens travel in the body or the Authorization header, never in cookies, so any page
+    # may call the relay: the token is what is checked.
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type",
+    "Access-Control-Max-Age": "600",
+}
+
+
+@web.middleware
+async def cors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Browsers call the relay directly (cross-origin) with the token the web tier minted."""
+    if request.method == "OPTIONS":
+        return web.Response(status=204, headers=CORS_HEADERS)
+    response = await handler(request)
+    response.headers.update(CORS_HEADERS)
+    return response
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -131,7 +151,7 @@ class ControlApi:
 
 def build_app(relay: Relay, secret: str) -> web.Application:
     api = ControlApi(relay, secret)
-    app = web.Application(client_max_size=MAX_BODY, middlewares=[error_middleware])
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[cors_middleware, error_middleware])
     app.router.add_post("/v1/publish", api.publish)
     app.router.add_post("/v1/subscribe", api.subscribe)
     app.router.add_post("/v1/leave", api.leave)

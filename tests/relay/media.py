@@ -326,6 +326,14 @@ class Subscriber:
             except TimeoutError:
                 continue
 
+    async def wait_decoded(self, frames: int, timeout: float = 10.0) -> None:
+        """Until ``frames`` video frames were decoded, readable or not (a browser's camera)."""
+        deadline = time.monotonic() + timeout
+        while self.received.decoded < frames:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.received.decoded} of {frames} frames decoded")
+            await asyncio.sleep(0.05)
+
     async def close(self) -> None:
         for reader in self._readers:
             reader.cancel()
