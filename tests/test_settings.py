@@ -69,6 +69,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "shop.example.com",
     "DATABASE_URL": "sqlite:////tmp/showroom-deploy-check.sqlite3",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "RELAY_SECRET": "relay-" + "y" * 40,
 }
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from config.services import EMBEDDED_REDIS_URL, VAR_DIR
+from config.services import EMBEDDED_REDIS_URL, VAR_DIR, relay_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "shop.storefront",
     "shop.demo",
     "liverooms.rooms",
+    "liverooms.media",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +127,16 @@ CHANNEL_LAYERS = {
 # Room events: per-room sequence, history and one pub/sub channel per room.
 REALTIME_REDIS_URL = env.str("REALTIME_REDIS_URL", default=REDIS_URL)
 REALTIME_PREFIX = env.str("REALTIME_PREFIX", default="showroom")
+
+# Media relay (liverooms/relay): nodes register in Redis under RELAY_REDIS_PREFIX; the web
+# tier assigns rooms to them and signs short-lived tokens and checks webhooks with
+# RELAY_SECRET. RELAY_URLS lists nodes to use when none is registered (e.g. a fixed node).
+RELAY_SECRET = env.str("RELAY_SECRET", default="") or relay_secret()
+RELAY_REDIS_PREFIX = env.str("RELAY_REDIS_PREFIX", default="showroom")
+RELAY_URLS = env.list("RELAY_URLS", default=[])
+RELAY_TOKEN_TTL = env.int("RELAY_TOKEN_TTL", default=120)
+# ICE servers the browser uses (JSON list of RTCIceServer); none needed on one machine or LAN.
+RTC_ICE_SERVERS = env.json("RTC_ICE_SERVERS", default=[])
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = None

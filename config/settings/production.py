@@ -5,6 +5,7 @@ from config.settings.base import env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without one
+RELAY_SECRET = env.str("RELAY_SECRET")  # shared with the media relay; no default either
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 WHITENOISE_USE_FINDERS = False

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
 MAX_FRAME_BYTES = 4096
+MAX_RTC_FRAME_BYTES = 32768  # rtc.* messages carry a whole SDP offer (non-trickle ICE)
 
 # Close codes (4000-4999 are for applications).
 CLOSE_ROOM_NOT_FOUND = 4004
@@ -29,6 +30,9 @@ class ErrorCode:
     BLOCKED_WORDS = "blocked_words"
     ROOM_NOT_LIVE = "room_not_live"
     FORBIDDEN = "forbidden"
+    PUBLISH_NOT_ALLOWED = "publish_not_allowed"
+    RELAY_UNAVAILABLE = "relay_unavailable"
+    RTC_FAILED = "rtc_failed"  # the relay refused the offer (its own code is in `detail`)
 
 
 Ref = Annotated[str, StringConstraints(max_length=64)]
@@ -58,9 +62,54 @@ class Ping(_Inbound):
     type: Literal["ping"]
 
 
-Inbound = Annotated[ChatSend | LikeSend | RoomResume | Ping, Field(discriminator="type")]
+Sdp = Annotated[str, StringConstraints(min_length=10, max_length=30000)]
+Identity = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[\w.:-]+$")]
+
+
+class RtcPublish(_Inbound):
+    """Go live (host, or an accepted co-host): a complete SDP offer with audio and video."""
+
+    type: Literal["rtc.publish"]
+    sdp: Sdp
+
+
+class RtcSubscribe(_Inbound):
+    """Watch one publisher: an SDP offer with recvonly audio and video. ``room`` is set to
+    watch a publisher of a linked (PK) room."""
+
+    type: Literal["rtc.subscribe"]
+    publisher: Identity
+    sdp: Sdp
+    room: Annotated[str, StringConstraints(max_length=80)] | None = None
+
+
+class RtcLeave(_Inbound):
+    type: Literal["rtc.leave"]
+    peer_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class CohostAsk(_Inbound):
+    """A signed-in viewer asks the host to join the stream."""
+
+    type: Literal["cohost.request"]
+
+
+InboundMessage = (
+    ChatSend | LikeSend | RoomResume | Ping | RtcPublish | RtcSubscribe | RtcLeave | CohostAsk
+)
+Inbound = Annotated[InboundMessage, Field(discriminator="type")]
 INBOUND = TypeAdapter(Inbound)
-INBOUND_TYPES = {"chat.send", "like.send", "room.resume", "ping"}
+INBOUND_TYPES = {
+    "chat.send",
+    "like.send",
+    "room.resume",
+    "ping",
+    "rtc.publish",
+    "rtc.subscribe",
+    "rtc.leave",
+    "cohost.request",
+}
+RTC_TYPES = {"rtc.publish", "rtc.subscribe", "rtc.leave"}
 
 # Per-connection limits: (tokens per second, burst).
 RATE_LIMITS: dict[str, tuple[float, int]] = {
@@ -68,6 +117,10 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
     "like.send": (10.0, 20),
     "room.resume": (0.5, 3),
     "ping": (1.0, 5),
+    "rtc.publish": (0.5, 3),
+    "rtc.subscribe": (2.0, 10),
+    "rtc.leave": (2.0, 10),
+    "cohost.request": (0.2, 2),
     "*": (5.0, 10),  # unparseable or unknown messages
 }
 # After this many refusals within FLOOD_WINDOW seconds the connection is closed (CLOSE_FLOOD).
@@ -84,6 +137,11 @@ OUTBOUND_TYPES = {
     "product.pinned",
     "product.unpinned",
     "product.stock",
+    "rtc.answer",
+    "rtc.publishers",
+    "cohost.requested",
+    "cohost.accepted",
+    "cohost.removed",
     "order.bought",
     "deal.started",
     "deal.updated",

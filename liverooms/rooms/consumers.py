@@ -6,14 +6,24 @@ hand results to the hub. Join first, snapshot second, so nothing is missed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
+from liverooms.media.selectors import user_identity
+from liverooms.media.services import (
+    MediaError,
+    cohost_request,
+    relay_call,
+    rtc_publish_grant,
+    rtc_subscribe_grant,
+)
 from liverooms.realtime import events
 from liverooms.realtime.hub import Member, get_hub
 from liverooms.realtime.protocol import (
@@ -23,11 +33,18 @@ from liverooms.realtime.protocol import (
     INBOUND,
     INBOUND_TYPES,
     MAX_FRAME_BYTES,
+    MAX_RTC_FRAME_BYTES,
+    RTC_TYPES,
     ChatSend,
+    CohostAsk,
     ErrorCode,
+    InboundMessage,
     LikeSend,
     Ping,
     RoomResume,
+    RtcLeave,
+    RtcPublish,
+    RtcSubscribe,
 )
 from liverooms.realtime.ratelimit import ConnectionLimiter
 from liverooms.rooms.models import LiveRoom, RoomStatus
@@ -38,11 +55,7 @@ from liverooms.rooms.snapshots import get_socket_cache, snapshot_text
 
 def _validation_summary(error: ValidationError) -> str:
     first = error.errors()[0]
-    where = ".".join(
-        str(part)
-        for part in first["loc"]
-        if part not in {"chat.send", "like.send", "room.resume", "ping"}
-    )
+    where = ".".join(str(part) for part in first["loc"] if part not in INBOUND_TYPES)
     return f"{where or 'message'}: {first['msg']}"
 
 
@@ -52,6 +65,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
     channel_layer_alias = None
     room: LiveRoom | None = None
     member: Member | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.peers: dict[str, tuple[str, str]] = {}  # relay peer id -> (relay URL, token)
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -84,6 +101,8 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code: int) -> None:
         if self.room is not None and self.member is not None:
             await self.hub.leave(self.room.pk, self.member)
+        for peer_id in list(self.peers):  # the relay would time them out; this is sooner
+            await self._leave_peer(peer_id)
 
     # Outbound ----------------------------------------------------------------------------
     async def _send_frame(self, frame: str) -> None:
@@ -143,10 +162,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         if bytes_data is not None or text_data is None:
             await self._refuse(ErrorCode.INVALID_MESSAGE, "Send JSON text frames.")
             return
-        if len(text_data.encode()) > MAX_FRAME_BYTES:
-            await self._refuse(
-                ErrorCode.TOO_LARGE, f"Messages are limited to {MAX_FRAME_BYTES} bytes."
-            )
+        size = len(text_data.encode())
+        too_large = f"Messages are limited to {MAX_FRAME_BYTES} bytes (SDP offers to {MAX_RTC_FRAME_BYTES})."
+        if size > MAX_RTC_FRAME_BYTES:
+            await self._refuse(ErrorCode.TOO_LARGE, too_large)
             return
         try:
             raw = json.loads(text_data)
@@ -155,6 +174,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
         kind = raw.get("type") if isinstance(raw, dict) else None
+        if size > MAX_FRAME_BYTES and kind not in RTC_TYPES:
+            await self._refuse(ErrorCode.TOO_LARGE, too_large, ref)
+            return
         if not self.limiter.allow(kind if isinstance(kind, str) else "*"):
             await self._refuse(ErrorCode.RATE_LIMITED, "Too many messages; slow down.", ref)
             return
@@ -170,9 +192,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         await self._handle(message)
 
-    async def _handle(self, message: ChatSend | LikeSend | RoomResume | Ping) -> None:
+    async def _handle(self, message: InboundMessage) -> None:
         assert self.room is not None
-        if isinstance(message, Ping):
+        if isinstance(message, RtcPublish | RtcSubscribe | RtcLeave | CohostAsk):
+            await self._media(message)
+        elif isinstance(message, Ping):
             await self.send(text_data=json.dumps({"type": "pong", "ref": message.ref}))
         elif isinstance(message, RoomResume):
             await self._resume(message.last_seq)
@@ -194,3 +218,61 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if message.ref:
                 line = {**line, "ref": message.ref}  # lets the sender match its own line
             self.hub.add_chat(self.room.pk, line)
+
+    # Media: signaling for the relay, co-host requests ---------------------------------------
+    async def _media(self, message: RtcPublish | RtcSubscribe | RtcLeave | CohostAsk) -> None:
+        assert self.room is not None and self.member is not None
+        try:
+            if isinstance(message, CohostAsk):
+                if not self.signed_in:
+                    raise MediaError("Sign in to join the stream.", ErrorCode.AUTH_REQUIRED)
+                await database_sync_to_async(cohost_request)(room=self.room, user=self.user)
+                return
+            if isinstance(message, RtcLeave):
+                await self._leave_peer(message.peer_id)
+                return
+            if isinstance(message, RtcPublish):
+                if not self.signed_in:
+                    raise MediaError("Sign in to go live.", ErrorCode.AUTH_REQUIRED)
+                url, token = await database_sync_to_async(rtc_publish_grant)(
+                    room=self.room, user=self.user
+                )
+                path, body = "/v1/publish", {"token": token, "sdp": message.sdp}
+            else:
+                identity = (
+                    user_identity(self.user) if self.signed_in else f"viewer-{self.member.id}"
+                )
+                url, token = await sync_to_async(rtc_subscribe_grant, thread_sensitive=False)(
+                    room=self.room, identity=identity
+                )
+                path = "/v1/subscribe"
+                body = {"token": token, "sdp": message.sdp, "publisher": message.publisher}
+            answer = await relay_call(url, path, {**body, "type": "offer"})
+        except MediaError as failed:
+            reply: dict[str, Any] = {"type": "error", "code": failed.code, "message": str(failed)}
+            if message.ref:
+                reply["ref"] = message.ref
+            if failed.detail:
+                reply["detail"] = failed.detail
+            await self.send(text_data=json.dumps(reply))
+            return
+        self.peers[str(answer.get("peer_id"))] = (url, token)
+        await self.send(
+            text_data=json.dumps(
+                {
+                    "type": "rtc.answer",
+                    "ref": message.ref,
+                    "sdp": answer.get("sdp"),
+                    "peer_id": answer.get("peer_id"),
+                    "publisher": getattr(message, "publisher", None),
+                }
+            )
+        )
+
+    async def _leave_peer(self, peer_id: str) -> None:
+        peer = self.peers.pop(peer_id, None)
+        if peer is None:
+            return
+        url, token = peer
+        with contextlib.suppress(MediaError):
+            await relay_call(url, "/v1/leave", {"token": token, "peer_id": peer_id})

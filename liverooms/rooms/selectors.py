@@ -82,6 +82,7 @@ class RoomSnapshot:
     chat: list[dict[str, Any]]
     pinned_message: dict[str, Any] | None
     you: dict[str, Any]
+    publishers: list[dict[str, Any]]
 
 
 def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
@@ -89,6 +90,7 @@ def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
         room.messages.filter(deleted_at__isnull=True).order_by("-created_at", "-id")[:CHAT_HISTORY]
     )
     pinned = room.pinned_message
+    from liverooms.media.selectors import can_publish, room_publishers, user_identity
     from liverooms.rooms.cards import product_card
     from liverooms.rooms.deals import deal_active, deal_payload
 
@@ -110,7 +112,10 @@ def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
             "signed_in": user.is_authenticated,
             "name": display_name(user) if user.is_authenticated else "",
             "can_moderate": can_moderate(user, room),
+            "can_publish": can_publish(user, room),
+            "identity": user_identity(user) if user.is_authenticated else "",
         },
+        publishers=room_publishers(room),
     )
 
 

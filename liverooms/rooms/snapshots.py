@@ -43,6 +43,7 @@ def snapshot_text(seq: int, snapshot: Any, likes: int, viewers: int) -> str:
             "likes": likes,
             "viewers": viewers,
             "you": snapshot.you,
+            "publishers": snapshot.publishers,
         },
         ensure_ascii=False,
     )

@@ -89,7 +89,14 @@ async def test_viewer_gets_a_snapshot_then_sees_chat_and_likes(room_world) -> No
     viewer = await connect(room)
     snapshot = await receive_until(viewer, "room.snapshot")
     assert snapshot["room"]["status"] == "live" and snapshot["chat"][0]["text"] == "first!"
-    assert snapshot["you"] == {"signed_in": False, "name": "", "can_moderate": False}
+    assert snapshot["you"] == {
+        "signed_in": False,
+        "name": "",
+        "can_moderate": False,
+        "can_publish": False,
+        "identity": "",
+    }
+    assert snapshot["publishers"] == []
     shopper = await connect(room, world.shopper)
     await receive_until(shopper, "room.snapshot")
     await shopper.send_json_to({"type": "chat.send", "text": "  <b>Is it silk?</b> ", "ref": "c1"})
