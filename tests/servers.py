@@ -32,7 +32,7 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def daphne_server(transactional_db: object) -> Iterator[Callable[[], str]]:
+def daphne_server(transactional_db: object) -> Iterator[Callable[..., str]]:
     """Start daphne processes on 127.0.0.1 serving the test database; returns "host:port"."""
     processes: list[subprocess.Popen[bytes]] = []
     env = {
@@ -43,8 +43,9 @@ def daphne_server(transactional_db: object) -> Iterator[Callable[[], str]]:
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
-    def start() -> str:
-        port = free_port()
+    def start(port: int | None = None, **extra_env: str) -> str:
+        """Another daphne process; ``port`` and extra environment variables are optional."""
+        port = port or free_port()
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -57,7 +58,7 @@ def daphne_server(transactional_db: object) -> Iterator[Callable[[], str]]:
                 "tests.asgi_app:application",
             ],
             cwd=ROOT,
-            env=env,
+            env={**env, **extra_env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )

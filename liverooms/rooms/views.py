@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 from django import forms
@@ -14,6 +15,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liverooms.media.selectors import user_identity
+from liverooms.media.services import MediaError, cohost_decide, cohost_remove, room_media_close
 from liverooms.realtime.events import viewer_counts
 from liverooms.rooms.deals import DealError, deal_active, flash_deal_end, flash_deal_start
 from liverooms.rooms.models import ChatMessage, LiveRoom, SanctionKind
@@ -72,6 +75,7 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ).confirms_in_browser,
         "stripe_js": settings.STRIPE_JS_URL,
         "stripe_key": settings.STRIPE_PUBLISHABLE_KEY,
+        "ice_servers_json": json.dumps(settings.RTC_ICE_SERVERS),
     }
     return render(request, "rooms/room.html", context)
 
@@ -115,7 +119,16 @@ def host_console(request: HttpRequest, slug: str) -> HttpResponse:
         language=get_language() or "en",
         currency=room.shop.default_currency,
     )
-    return render(request, "rooms/host.html", {"room": room, "products": products})
+    return render(
+        request,
+        "rooms/host.html",
+        {
+            "room": room,
+            "products": products,
+            "ice_servers_json": json.dumps(settings.RTC_ICE_SERVERS),
+            "identity": user_identity(request.user),  # type: ignore[arg-type]
+        },
+    )
 
 
 class HostActionForm(forms.Form):
@@ -135,6 +148,9 @@ class HostActionForm(forms.Form):
                 "deal_end",
                 "pin_message",
                 "unpin_message",
+                "cohost_accept",
+                "cohost_decline",
+                "cohost_remove",
             )
         ]
     )
@@ -147,6 +163,7 @@ class HostActionForm(forms.Form):
     message_id = forms.IntegerField(required=False, min_value=1)
     seconds = forms.IntegerField(required=False, min_value=0, max_value=3600)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
+    user_id = forms.IntegerField(required=False, min_value=1)
 
 
 @require_POST
@@ -163,6 +180,16 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
             room_start(room=room, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "end":
             room_end(room=room, actor=actor)  # type: ignore[arg-type]
+            room_media_close(room)  # the relay closes every peer and finishes the recording
+        elif data["action"] in ("cohost_accept", "cohost_decline") and data["user_id"]:
+            cohost_decide(
+                room=room,
+                user_id=data["user_id"],
+                accept=data["action"] == "cohost_accept",
+                actor=actor,  # type: ignore[arg-type]
+            )
+        elif data["action"] == "cohost_remove" and data["user_id"]:
+            cohost_remove(room=room, user_id=data["user_id"], actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "pin" and data["product_id"]:
             room_pin_product(room=room, product_id=data["product_id"], actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "deal_start" and data["price"] and data["quantity"]:
@@ -207,7 +234,7 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
                 {"ok": False, "code": "invalid", "errors": {"__all__": ["missing target"]}},
                 status=400,
             )
-    except (RoomError, DealError) as refused:
+    except (RoomError, DealError, MediaError) as refused:
         return JsonResponse(
             {"ok": False, "code": refused.code, "message": str(refused)}, status=409
         )

@@ -1,6 +1,7 @@
 // Host console: room controls and chat moderation. Actions are POSTed to the server; their
 // effects come back over the same room socket as everyone else sees them.
 import { RoomClient } from "./room-client.js";
+import { Publisher } from "./rtc.js";
 
 const root = document.getElementById("host");
 const lines = document.getElementById("chat-lines");
@@ -93,3 +94,101 @@ async function refreshSales() {
 refreshSales();
 setInterval(refreshSales, 5000);
 client.addEventListener("order.bought", refreshSales);
+
+// Broadcasting from the console: camera and microphone to the relay, device picker, mute,
+// camera off, live stats; co-host requests to let in or remove.
+const media = document.getElementById("host-media");
+const preview = document.getElementById("preview");
+const statsLine = document.getElementById("rtc-stats");
+const cameraSelect = document.getElementById("camera-select");
+const microphoneSelect = document.getElementById("microphone-select");
+const startButton = document.getElementById("broadcast-start");
+const muteButton = document.getElementById("broadcast-mute");
+const cameraButton = document.getElementById("broadcast-camera");
+const stopButton = document.getElementById("broadcast-stop");
+const publisher = new Publisher(client, preview, { iceServers: JSON.parse(media.dataset.ice || "[]") });
+let viewers = 0;
+client.addEventListener("room.snapshot", ({ detail }) => { viewers = detail.viewers; });
+client.addEventListener("viewers.update", ({ detail }) => { viewers = detail.count; });
+
+async function listDevices() {
+  const { cameras, microphones } = await Publisher.devices();
+  const fill = (select, devices) => select.replaceChildren(...devices.map((device, index) => Object.assign(document.createElement("option"), {
+    value: device.deviceId, textContent: device.label || `${device.kind} ${index + 1}`,
+  })));
+  fill(cameraSelect, cameras);
+  fill(microphoneSelect, microphones);
+}
+listDevices().catch(() => {});
+
+const toggle = (button, pressed) => {
+  button.setAttribute("aria-pressed", String(pressed));
+  button.textContent = pressed ? button.dataset.on : button.dataset.off;
+};
+startButton.addEventListener("click", async () => {
+  startButton.disabled = true;
+  statsLine.textContent = statsLine.dataset.connecting;
+  try {
+    await publisher.start({ cameraId: cameraSelect.value, microphoneId: microphoneSelect.value });
+    await listDevices(); // labels are readable once the camera is allowed
+    startButton.hidden = true;
+    muteButton.hidden = cameraButton.hidden = stopButton.hidden = false;
+  } catch (error) {
+    errorBox.textContent = error.message;
+    errorBox.hidden = false;
+    startButton.disabled = false;
+  }
+});
+publisher.addEventListener("problem", ({ detail }) => { errorBox.textContent = detail.message; errorBox.hidden = false; });
+publisher.addEventListener("live", () => { errorBox.hidden = true; });
+muteButton.addEventListener("click", () => {
+  const muted = muteButton.getAttribute("aria-pressed") !== "true";
+  publisher.setMuted(muted);
+  toggle(muteButton, muted);
+});
+cameraButton.addEventListener("click", () => {
+  const off = cameraButton.getAttribute("aria-pressed") !== "true";
+  publisher.setCameraOff(off);
+  toggle(cameraButton, off);
+});
+stopButton.addEventListener("click", () => {
+  publisher.stop();
+  startButton.hidden = false;
+  startButton.disabled = false;
+  muteButton.hidden = cameraButton.hidden = stopButton.hidden = true;
+  statsLine.textContent = "";
+});
+cameraSelect.addEventListener("change", () => publisher.switchDevice("video", cameraSelect.value).catch(() => {}));
+microphoneSelect.addEventListener("change", () => publisher.switchDevice("audio", microphoneSelect.value).catch(() => {}));
+setInterval(async () => {
+  const stats = await publisher.stats().catch(() => null);
+  if (!stats) return;
+  const parts = [statsLine.dataset.live, `${stats.kbps} kbps`];
+  if (stats.fps !== null) parts.push(`${stats.fps} fps`);
+  if (stats.rtt !== null) parts.push(`RTT ${stats.rtt} ms`);
+  if (stats.loss !== null) parts.push(`loss ${stats.loss} %`);
+  parts.push(`👁 ${viewers}`);
+  statsLine.textContent = parts.join(" · ");
+}, 2000);
+
+const requests = document.getElementById("cohost-requests");
+function cohostRow(userId, name, accepted) {
+  requests.querySelector(`[data-user="${userId}"]`)?.remove();
+  const item = document.createElement("li");
+  item.dataset.user = userId;
+  const label = document.createElement("span");
+  label.textContent = `${name} `;
+  item.append(label);
+  const actionButton = (text, action) => {
+    const element = Object.assign(document.createElement("button"), { type: "button", className: "small secondary", textContent: text });
+    element.addEventListener("click", () => act(action, { user_id: userId }));
+    item.append(element);
+  };
+  if (accepted) actionButton(requests.dataset.remove, "cohost_remove");
+  else { actionButton(requests.dataset.accept, "cohost_accept"); actionButton(requests.dataset.decline, "cohost_decline"); }
+  requests.append(item);
+}
+const names = new Map();
+client.addEventListener("cohost.requested", ({ detail }) => { names.set(detail.user_id, detail.name); cohostRow(detail.user_id, detail.name, false); });
+client.addEventListener("cohost.accepted", ({ detail }) => cohostRow(detail.user_id, names.get(detail.user_id) || `#${detail.user_id}`, true));
+client.addEventListener("cohost.removed", ({ detail }) => requests.querySelector(`[data-user="${detail.user_id}"]`)?.remove());

@@ -2,6 +2,7 @@
 import { bindDrawer } from "./buy.js";
 import { bindProducts } from "./products.js";
 import { RoomClient } from "./room-client.js";
+import { Publisher, Viewer } from "./rtc.js";
 
 const root = document.getElementById("room");
 const lines = document.getElementById("chat-lines");
@@ -90,6 +91,61 @@ document.getElementById("like-button")?.addEventListener("click", () => client.s
 let pinnedProduct = null;
 bindProducts(client, root, (product) => { pinnedProduct = product; });
 bindDrawer(root, () => pinnedProduct);
+
+// Live video: every viewer plays the room's publishers (muted autoplay, tap to unmute).
+const iceServers = JSON.parse(root.dataset.ice || "[]");
+const stageVideo = document.getElementById("stage-video");
+const unmute = document.getElementById("unmute");
+let viewer = null;
+let me = "";
+client.addEventListener("room.snapshot", ({ detail }) => {
+  me = detail.you.identity;
+  viewer ||= new Viewer(client, stageVideo, { iceServers, self: me });
+  viewer.setPublishers(detail.publishers);
+  viewer.refresh();
+  unmute.hidden = !detail.publishers.length || !viewer.muted;
+  if (detail.publishers.length) stageNote.hidden = true;
+});
+client.addEventListener("rtc.publishers", ({ detail }) => {
+  viewer?.setPublishers(detail.publishers);
+  unmute.hidden = !detail.publishers.length || !viewer?.muted;
+  if (detail.publishers.length) stageNote.hidden = true;
+});
+unmute.addEventListener("click", () => { viewer?.unmute(); unmute.hidden = true; });
+
+// Co-host (连麦): ask, and once the host accepts, join with camera and microphone.
+const cohost = document.getElementById("cohost");
+if (cohost) {
+  const note = document.getElementById("cohost-note");
+  const ask = document.getElementById("cohost-ask");
+  const join = document.getElementById("cohost-join");
+  const leave = document.getElementById("cohost-leave");
+  const preview = document.getElementById("cohost-preview");
+  let publisher = null;
+  const isMe = (userId) => me === `user-${userId}`;
+  const stop = () => {
+    publisher?.stop();
+    publisher = null;
+    preview.hidden = leave.hidden = join.hidden = true;
+    ask.hidden = false;
+  };
+  ask.addEventListener("click", () => { client.send("cohost.request"); note.textContent = cohost.dataset.asked; });
+  client.addEventListener("cohost.accepted", ({ detail }) => {
+    if (!isMe(detail.user_id)) return;
+    note.textContent = cohost.dataset.invited;
+    join.hidden = false;
+    ask.hidden = true;
+  });
+  client.addEventListener("cohost.removed", ({ detail }) => { if (isMe(detail.user_id)) { stop(); note.textContent = ""; } });
+  join.addEventListener("click", async () => {
+    publisher = new Publisher(client, preview, { iceServers });
+    publisher.addEventListener("problem", ({ detail }) => showError(detail.message));
+    preview.hidden = leave.hidden = false;
+    join.hidden = true;
+    try { await publisher.start(); } catch (error) { showError(error.message); stop(); }
+  });
+  leave.addEventListener("click", () => { stop(); note.textContent = ""; });
+}
 
 client.connect();
 window.showroomRoom = client; // for debugging and browser tests
