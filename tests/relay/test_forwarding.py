@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 from aiortc import MediaStreamError
 
 from liverooms.relay.forwarding import QUEUE_LIMITS, Feed, ForwardingTrack, Source
-from liverooms.relay.keyframes import MIN_INTERVAL, REPEAT_AFTER, KeyframeRequester
+from liverooms.relay.keyframes import REPEAT_AFTER, KeyframeRequester
 
 KEY = b"\x10\x02\x00\x9d\x01\x2a\x40\x01\xf0\x00" + b"k" * 20
 DELTA = b"\x11\x02\x00" + b"d" * 20
@@ -89,17 +88,19 @@ async def test_a_stalled_subscriber_skips_to_a_keyframe_and_others_get_everythin
 
 @pytest.mark.asyncio
 async def test_keyframe_requests_are_merged_but_never_dropped() -> None:
+    clock = [100.0]
     sent: list[float] = []
-    loop = asyncio.get_running_loop()
-    requester = KeyframeRequester(lambda: sent.append(loop.time()), min_interval=0.1)
+    requester = KeyframeRequester(
+        lambda: sent.append(clock[0]), min_interval=0.1, clock=lambda: clock[0]
+    )
 
     for _ in range(5):
         requester.request()
     assert len(sent) == 1 and requester.pending
-    await asyncio.sleep(0.15)
+    clock[0] += 0.1
+    await asyncio.sleep(0.15)  # the deferred request's timer runs
 
     assert len(sent) == 2, "the deferred request must still fire"
-    assert sent[1] - sent[0] >= 0.09
     requester.request()
     assert len(sent) == 2 and requester.pending  # inside the quiet interval again
     requester.cancel()
@@ -108,21 +109,22 @@ async def test_keyframe_requests_are_merged_but_never_dropped() -> None:
 @pytest.mark.asyncio
 async def test_the_watchdog_repeats_the_request_while_someone_waits() -> None:
     source, feed, _ = video_source()
+    clock = [1000.0]
+    source.keyframes = KeyframeRequester(source._send_pli, clock=lambda: clock[0])
     track = ForwardingTrack(source)
-    source.add_sink(track)
-    assert source.keyframes is not None
-    await asyncio.sleep(MIN_INTERVAL + 0.05)  # the joiner's merged request went out
+    source.add_sink(track)  # the joiner's request goes out at once
+    track.waiting_since = clock[0]
     sent = source.keyframes.sent
 
-    source.watchdog(time.monotonic())
+    source.watchdog(clock[0] + REPEAT_AFTER / 2)
     assert source.keyframes.sent == sent
-    await asyncio.sleep(REPEAT_AFTER)
-    source.watchdog(time.monotonic())
+    clock[0] += REPEAT_AFTER + 0.01
+    source.watchdog(clock[0])
     assert source.keyframes.sent == sent + 1
 
     frame(feed, 1, keyframe=True)  # satisfied: no more requests
-    await asyncio.sleep(REPEAT_AFTER)
-    source.watchdog(time.monotonic())
+    clock[0] += 10 * REPEAT_AFTER
+    source.watchdog(clock[0])
     assert source.keyframes.sent == sent + 1
 
 

@@ -63,13 +63,15 @@ class WebhookReceiver:
             if e["type"] == type and (identity is None or e["identity"] == identity)
         ]
 
-    async def wait_for(self, type: str, timeout: float = 8.0) -> dict[str, Any]:
+    async def wait_for(
+        self, type: str, identity: str | None = None, timeout: float = 8.0
+    ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
-        while not self.of(type):
+        while not self.of(type, identity):
             if time.monotonic() > deadline:
                 raise AssertionError(f"no {type} event; got {[e['type'] for e in self.events]}")
             await asyncio.sleep(0.05)
-        return self.of(type)[0]
+        return self.of(type, identity)[0]
 
 
 def decode(path: str) -> tuple[float, int]:
@@ -102,7 +104,8 @@ async def test_a_live_room_is_recorded_and_the_web_tier_is_told(
             await viewer.close()
             await publisher.close()
         finished = await receiver.wait_for("recording.finished")
-        await receiver.wait_for("participant.left")
+        await receiver.wait_for("participant.left", "host")
+        await receiver.wait_for("participant.left", "viewer")
     finally:
         await receiver.stop()
 
