@@ -13,7 +13,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import aiohttp
 import pytest
@@ -218,3 +218,58 @@ async def test_a_host_removes_a_cohost_for_everyone(
     assert refused.value.body["error"] == "participant_removed"
     await viewer.close()
     await cohost.close()
+
+
+async def wait_closed(subscriber: Subscriber, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while subscriber.pc.connectionState not in ("closed", "failed"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the relay kept {subscriber.peer_id} open")
+        await asyncio.sleep(0.05)
+
+
+@pytest.mark.asyncio
+async def test_leaving_and_a_lost_publisher_close_what_they_should(
+    relay_factory: Callable[..., RelayProcess], session: aiohttp.ClientSession
+) -> None:
+    relay = relay_factory(RELAY_PUBLISHER_GRACE="0.5")
+    room = "media-leave"
+    publisher = await publish(relay, session, room)
+    leaver = await subscribe(relay, session, room, "leaver")
+    stayer = await subscribe(relay, session, room, "stayer")
+    await asyncio.gather(leaver.wait_video(5), stayer.wait_video(5))
+
+    async with session.post(
+        f"{relay.url}/v1/leave",
+        json={"token": relay.token(room, "stayer"), "peer_id": publisher.peer_id},
+    ) as response:
+        assert (await response.json())["error"] == "peer_not_owned"
+    async with session.post(
+        f"{relay.url}/v1/leave",
+        json={"token": relay.token(room, "leaver"), "peer_id": leaver.peer_id},
+    ) as response:
+        assert response.status == 200
+    await wait_closed(leaver)
+    state = await room_state(relay, session, room)
+    assert {p["identity"] for p in state["participants"]} == {"host", "stayer"}
+
+    await publisher.close()  # gone without leaving: tracks stay for the grace period, then end
+    await wait_closed(stayer)
+    state = await room_state(relay, session, room)
+    assert state == {"error": "room_not_found", "message": state.get("message")}
+    await leaver.close()
+    await stayer.close()
+
+
+@pytest.mark.asyncio
+async def test_a_full_relay_says_so(
+    relay_factory: Callable[..., RelayProcess], session: aiohttp.ClientSession
+) -> None:
+    relay = relay_factory(RELAY_MAX_PEERS="1")
+    publisher = await publish(relay, session, "media-full")
+
+    with pytest.raises(RelayCallError) as refused:
+        await subscribe(relay, session, "media-full", "viewer")
+
+    assert (refused.value.status, refused.value.body["error"]) == (503, "relay_full")
+    await publisher.close()
