@@ -35,13 +35,13 @@ from liverooms.relay.peers import Peer, PublisherPeer, SubscriberPeer, with_time
 from liverooms.relay.recording import RecordedFile, TrackRecorder, recording_path
 from liverooms.relay.rooms import Participant, Room
 from liverooms.relay.tokens import Grant
+from liverooms.relay.upkeep import stats_loop, watchdog_loop
 
 logger = logging.getLogger(__name__)
 
 NEGOTIATION_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 20.0
 WATCHDOG_INTERVAL = 0.2
-REMOVAL_MEMORY = 3600.0
 MAX_CONCURRENT_NEGOTIATIONS = 16
 
 
@@ -52,7 +52,8 @@ class Relay:
         self.rooms: dict[str, Room] = {}
         self.peers: dict[str, Peer] = {}
         self.started = time.time()
-        self._removed: dict[tuple[str, str], float] = {}
+        self.removed: dict[tuple[str, str], float] = {}
+        """(room, identity) -> when it was removed: older publish tokens are refused."""
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loops: list[asyncio.Task[None]] = []
         self._negotiations = asyncio.Semaphore(MAX_CONCURRENT_NEGOTIATIONS)
@@ -74,8 +75,8 @@ class Relay:
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
         self._loops = [
-            loop.create_task(self._watchdog_loop()),
-            loop.create_task(self._stats_loop()),
+            loop.create_task(watchdog_loop(self, WATCHDOG_INTERVAL)),
+            loop.create_task(stats_loop(self, self.config.stats_interval)),
         ]
 
     async def shutdown(self) -> None:
@@ -113,7 +114,7 @@ class Relay:
         """
         if not grant.publish:
             raise RelayError("publish_not_allowed", "the token does not grant publishing")
-        removed_at = self._removed.get((grant.room, grant.identity))
+        removed_at = self.removed.get((grant.room, grant.identity))
         if removed_at is not None and grant.iat <= removed_at:
             raise RelayError(
                 "participant_removed", "this participant was removed; a newer token is needed"
@@ -221,7 +222,7 @@ class Relay:
         participant = room.participants.get(identity) if room else None
         if room is None or participant is None:
             raise RelayError("participant_not_found", f"{identity!r} is not in this room")
-        self._removed[(room.name, identity)] = time.time()
+        self.removed[(room.name, identity)] = time.time()
         await self._unpublish(room, participant, "removed")
         publishers = participant.publisher_peers()
         for peer in publishers:
@@ -454,40 +455,6 @@ class Relay:
             peer_id=peer.peer_id if peer is not None else None,
             data=data,
         )
-
-    # periodic work
-
-    async def _watchdog_loop(self) -> None:
-        while True:
-            await asyncio.sleep(WATCHDOG_INTERVAL)
-            now = time.monotonic()
-            for room in list(self.rooms.values()):
-                for participant in list(room.participants.values()):
-                    for source in participant.sources.values():
-                        source.watchdog(now)
-
-    async def _stats_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self.config.stats_interval)
-            try:
-                await self._report_stats()
-            except Exception:
-                logger.exception("collecting peer stats")
-            cutoff = time.time() - REMOVAL_MEMORY
-            self._removed = {k: t for k, t in self._removed.items() if t > cutoff}
-
-    async def _report_stats(self) -> None:
-        for peer in list(self.peers.values()):
-            if peer.closed or peer.connected_at is None:
-                continue
-            stats = await peer.sample_stats()
-            self.events.emit(
-                "peer.stats",
-                room=peer.room,
-                identity=peer.identity,
-                peer_id=peer.peer_id,
-                data=stats,
-            )
 
 
 def _offer(sdp: object) -> Offer:
