@@ -50,6 +50,7 @@ lint: install-dev
 bench: install-dev
 	$(PY) bench/checkout_burst.py
 	$(PY) bench/chat_fanout.py --viewers 1000
+	$(PY) bench/relay_fanout.py
 
 clean:
 	rm -rf $(VENV) var staticfiles

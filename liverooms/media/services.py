@@ -326,7 +326,7 @@ def cohost_remove(*, room: LiveRoom, user_id: int, actor: User) -> None:
             },
         )
     except MediaError as failed:
-        if failed.detail != "publisher_not_found":
+        if failed.detail not in ("participant_not_found", "publisher_not_found"):  # not on air
             logger.warning("removing co-host %s from room %s: %s", user_id, room.pk, failed)
     RoomPublisher.objects.filter(room=room, identity=identity).delete()
     events.publish_on_commit(room.pk, "cohost.removed", {"user_id": user_id})
