@@ -168,8 +168,7 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
                 "ok": True,
                 "status": "pay",
                 "order": order.number,
-                "pay_url": reverse("orders:pay", args=[order.number])
-                + f"?token={order_access_token(order)}",
+                "pay_url": _pay_url(order),
             }
         )
     if not card.is_valid():
@@ -179,8 +178,7 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
                 "code": "invalid_card",
                 "errors": card.errors,
                 "order": order.number,
-                "pay_url": reverse("orders:pay", args=[order.number])
-                + f"?token={order_access_token(order)}",
+                "pay_url": _pay_url(order),
             },
             status=400,
         )
@@ -208,11 +206,16 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
             "code": "card_declined",
             "message": payment.error,
             "order": order.number,
-            "pay_url": reverse("orders:pay", args=[order.number])
-            + f"?token={order_access_token(order)}",
+            "pay_url": _pay_url(order),
         },
         status=402,
     )
+
+
+def _pay_url(order: Order) -> str:
+    """The order's own payment page (signed link), where a payment the drawer could not
+    finish can be completed."""
+    return reverse("orders:pay", args=[order.number]) + f"?token={order_access_token(order)}"
 
 
 def _paid(order: Order) -> JsonResponse:
@@ -259,8 +262,7 @@ def _stripe_outcome(
             "code": "card_declined",
             "message": payment.error or _("The card was declined."),
             "order": order.number,
-            "pay_url": reverse("orders:pay", args=[order.number])
-            + f"?token={order_access_token(order)}",
+            "pay_url": _pay_url(order),
         },
         status=402,
     )
@@ -288,8 +290,7 @@ def room_buy_check(request: HttpRequest, slug: str, number: str) -> HttpResponse
             "code": "not_paid",
             "message": _("The payment was not completed."),
             "order": order.number,
-            "pay_url": reverse("orders:pay", args=[order.number])
-            + f"?token={order_access_token(order)}",
+            "pay_url": _pay_url(order),
         },
         status=402,
     )
