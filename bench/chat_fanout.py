@@ -1,6 +1,7 @@
 """Chat fan-out in one room: N viewers, 50 chat messages/s and 500 likes/s.
 
-Measures, for Showroom's room socket (daphne + the per-process hub) and, in the same run, for
+Measures, for Showroom's room socket (the shipped web server, uvicorn, + the per-process hub;
+``--server daphne`` for the other supported server) and, in the same run, for
 two references on the same machine:
   * naive: the Channels tutorial pattern (channels_redis core layer, one group_send per chat
     message and per like, no batching) - bench/naive_app.py
@@ -33,11 +34,24 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import uvloop
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from config.services import EmbeddedRedis, free_port, port_open, redis_answers  # noqa: E402
+from config.services import (  # noqa: E402
+    WEB_SERVERS,
+    EmbeddedRedis,
+    free_port,
+    port_open,
+    redis_answers,
+    web_command,
+)
+
+# --pin: the server gets CPU 0 and everything else the remaining CPUs, so the load generators
+# cannot take the server's core (or the other way round) on a small machine.
+SERVER_CPUS: set[int] = set()
+LOADGEN_CPUS: set[int] = set()
 
 TALKERS = 50  # one chat message/s and 10 likes/s each: 50 msg/s + 500 likes/s
 ROOM = "bench-room"
@@ -67,7 +81,7 @@ class Viewer(asyncio.Protocol):
         self.opened: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.buffer = bytearray()
         self.delivered = 0
-        self.samples: list[float] = []
+        self.samples: list[tuple[float, float]] = []  # (received at, latency)
         self.transport: asyncio.Transport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -129,12 +143,15 @@ class Viewer(asyncio.Protocol):
             return
         for match in TEXT.finditer(payload):
             self.delivered += 1
-            self.samples.append(now - float(match.group(1)))
+            self.samples.append((now, now - float(match.group(1))))
 
 
 def viewer_process(
     url: str, count: int, window: tuple[float, float], ready: Any, results: Any
 ) -> None:
+    if LOADGEN_CPUS:
+        os.sched_setaffinity(0, LOADGEN_CPUS)
+
     async def main() -> None:
         loop = asyncio.get_running_loop()
         address = url.removeprefix("ws://")
@@ -174,7 +191,7 @@ def viewer_process(
             }
         )
 
-    asyncio.run(main())
+    uvloop.run(main())  # the C event loop: ~3x less CPU per frame than asyncio's own
 
 
 def talker_process(url: str, cookies: list[str], duration_end: float, sent: Any) -> None:
@@ -216,13 +233,42 @@ def talker_process(url: str, cookies: list[str], duration_end: float, sent: Any)
 # Servers -----------------------------------------------------------------------------------
 
 
+class ServerProcesses:
+    """CPU and memory of a server process and its children (uvicorn --workers)."""
+
+    def __init__(self, pid: int) -> None:
+        self.root = psutil.Process(pid)
+
+    def _all(self) -> list[psutil.Process]:
+        return [self.root, *self.root.children(recursive=True)]
+
+    def cpu_times(self) -> tuple[float, float]:
+        times = [p.cpu_times() for p in self._all()]
+        return sum(t.user for t in times), sum(t.system for t in times)
+
+    def memory_info(self) -> Any:
+        class Memory:
+            rss = sum(p.memory_info().rss for p in self._all())
+
+        return Memory
+
+
 def start_server(kind: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     if kind == "ceiling":
         command = [sys.executable, str(ROOT / "bench" / "ceiling_server.py"), str(port)]
     else:
-        app = "config.asgi:application" if kind == "showroom" else "bench.naive_app:application"
-        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), app]
+        showroom = kind.startswith("showroom")
+        app = "config.asgi:application" if showroom else "bench.naive_app:application"
+        command = web_command("127.0.0.1", port, app, server=env["BENCH_SERVER"], access_log=False)
+        if kind == "showroom-asgi" and "--ws" in command:
+            # The same server without prepared frames: every frame through ASGI send.
+            command[command.index("--ws") + 1] = "websockets-sansio"
+        workers = int(env.get("BENCH_WORKERS", "1"))
+        if workers > 1:  # several web processes on one port, as behind a load balancer
+            if env["BENCH_SERVER"] != "uvicorn":
+                raise SystemExit("--workers needs --server uvicorn")
+            command[-1:-1] = ["--workers", str(workers)]
     log = open(Path(env["SHOWROOM_VAR_DIR"]) / f"{kind}.log", "ab")  # noqa: SIM115 - lives with the server
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -265,16 +311,50 @@ print(json.dumps(keys))
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def _cpu_seconds(processes: list[Any]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = psutil.Process(process.pid).cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
+def _busy_seconds() -> tuple[float, float]:
+    """Machine-wide (busy, total) CPU seconds so far, over all cores."""
+    times = psutil.cpu_times()
+    idle = times.idle + getattr(times, "iowait", 0.0)
+    total = sum(times)
+    return total - idle, total
+
+
+def _p99_by_second(samples: list[tuple[float, float]], start: float) -> list[float]:
+    """The latency p99 of each second of the window: a tail that comes and goes with a
+    periodic job looks different from one that grows as queues build up (saturation)."""
+    buckets: dict[int, list[float]] = {}
+    for received, latency in samples:
+        buckets.setdefault(int(received - start), []).append(latency)
+    return [
+        round(sorted(values)[int(0.99 * (len(values) - 1))] * 1000, 1)
+        for _second, values in sorted(buckets.items())
+    ]
+
+
 def measure(
     kind: str, viewers: int, duration: float, env: dict[str, str], cookies: list[str], loadgens: int
 ) -> dict[str, Any]:
     server, port = start_server(kind, env)
+    if SERVER_CPUS:  # the server on its own core, the load generators on the others
+        for process in (psutil.Process(server.pid), *psutil.Process(server.pid).children(True)):
+            process.cpu_affinity(sorted(SERVER_CPUS))
     url = (
         f"ws://127.0.0.1:{port}/ws/rooms/{ROOM}/"
         if kind != "ceiling"
         else f"ws://127.0.0.1:{port}/"
     )
-    proc = psutil.Process(server.pid)
+    proc = ServerProcesses(server.pid)
     time.sleep(1.0)
     rss_before = proc.memory_info().rss
     ctx = mp.get_context("fork")
@@ -299,9 +379,11 @@ def measure(
     while time.time() < window[0]:
         time.sleep(0.01)
     cpu0 = sum(proc.cpu_times()[:2])
+    gens_cpu0, (busy0, total0) = _cpu_seconds([*gens, talker]), _busy_seconds()
     while time.time() < window[1]:
         time.sleep(0.01)
     cpu1 = sum(proc.cpu_times()[:2])
+    gens_cpu1, (busy1, total1) = _cpu_seconds([*gens, talker]), _busy_seconds()
     outputs = [results.get(timeout=120) for _ in gens]
     messages_sent = sent.get(timeout=60)
     for process in (*gens, talker):
@@ -309,7 +391,8 @@ def measure(
     server.terminate()
     server.wait(timeout=20)
     delivered = sum(o["delivered"] for o in outputs)
-    samples = sorted(s for o in outputs for s in o["samples"])
+    timed = [tuple(s) for o in outputs for s in o["samples"]]
+    samples = sorted(latency for _received, latency in timed)
     expected = 50 * viewers  # chat deliveries per second if every viewer gets every message
     cpu_seconds = cpu1 - cpu0
     return {
@@ -326,6 +409,9 @@ def measure(
         "server_cpu_us_per_delivery": round(cpu_seconds / delivered * 1e6, 2)
         if delivered
         else None,
+        "latency_p99_by_second_ms": _p99_by_second(timed, window[0]),  # type: ignore[arg-type]
+        "load_generators_cpu_share_of_core": round((gens_cpu1 - gens_cpu0) / duration, 3),
+        "machine_cpu_busy_share": round((busy1 - busy0) / max(total1 - total0, 1e-9), 3),
         "server_rss_kib_per_connection": round(
             (rss_after - rss_before) / 1024 / max(connected, 1), 1
         ),
@@ -337,8 +423,33 @@ def main() -> None:
     parser.add_argument("--viewers", type=int, nargs="+", default=[1000, 2000, 5000])
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--loadgens", type=int, default=4)
-    parser.add_argument("--only", choices=["showroom", "naive", "ceiling"], nargs="*")
+    parser.add_argument(
+        "--server",
+        choices=WEB_SERVERS,
+        default=WEB_SERVERS[0],
+        help="web server for Showroom and the naive baseline (default: the shipped one)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="web processes for Showroom and the naive baseline (uvicorn --workers)",
+    )
+    parser.add_argument(
+        "--pin", action="store_true", help="server on CPU 0, load generators on the other CPUs"
+    )
+    parser.add_argument(
+        "--only",
+        choices=["showroom", "showroom-asgi", "naive", "ceiling"],
+        nargs="*",
+        help="what to measure (default: showroom naive ceiling); showroom-asgi is Showroom"
+        " on uvicorn without prepared frames, every frame through ASGI send",
+    )
     args = parser.parse_args()
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) > 1:
+        SERVER_CPUS.add(cpus[0])
+        LOADGEN_CPUS.update(cpus[1:])
 
     scratch = Path(tempfile.mkdtemp(prefix="showroom-bench-"))
     redis = None
@@ -356,6 +467,8 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SHOWROOM_VAR_DIR": str(scratch),
         "LOG_LEVEL": "WARNING",
+        "BENCH_SERVER": args.server,
+        "BENCH_WORKERS": str(args.workers),
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     try:
@@ -365,6 +478,9 @@ def main() -> None:
             "chat_per_s": 50,
             "likes_per_s": 500,
             "duration_s": args.duration,
+            "server": args.server,
+            "workers": args.workers,
+            "pinned": bool(SERVER_CPUS),
             "runs": [],
         }
         for viewers in args.viewers:
@@ -375,7 +491,7 @@ def main() -> None:
                     viewers,
                     args.duration,
                     env,
-                    cookies if kind == "showroom" else [""] * TALKERS,
+                    cookies if kind.startswith("showroom") else [""] * TALKERS,
                     args.loadgens,
                 )
             if "showroom" in run and "naive" in run and run["naive"]["delivered_per_s"]:

@@ -1,7 +1,8 @@
 """``make run``: the whole platform on one machine, stopped cleanly with Ctrl-C.
 
-Starts the embedded Redis (unless ``REDIS_URL`` is set), then web (daphne: HTTP + WebSockets)
-the media relay (``python -m liverooms.relay``) and a Celery worker with beat.
+Starts the embedded Redis (unless ``REDIS_URL`` is set), then web (HTTP + WebSockets: uvicorn,
+or daphne with ``WEB_SERVER=daphne``), the media relay (``python -m liverooms.relay``) and a
+Celery worker with beat.
 Imports nothing from Django: it only supervises processes.
 """
 
@@ -13,7 +14,15 @@ import subprocess
 import sys
 import time
 
-from config.services import BASE_DIR, EMBEDDED_REDIS_PORT, VAR_DIR, EmbeddedRedis, relay_secret
+from config.services import (
+    BASE_DIR,
+    EMBEDDED_REDIS_PORT,
+    VAR_DIR,
+    WORKER_QUEUES,
+    EmbeddedRedis,
+    relay_secret,
+    web_command,
+)
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = os.environ.get("PORT", "8000")
@@ -25,7 +34,7 @@ def _command(*args: str) -> list[str]:
 
 def processes() -> dict[str, list[str]]:
     return {
-        "web": _command("-m", "daphne", "-b", HOST, "-p", PORT, "config.asgi:application"),
+        "web": web_command(HOST, PORT),
         "relay": _command("-m", "liverooms.relay"),
         "worker": _command(
             "-m",
@@ -34,6 +43,8 @@ def processes() -> dict[str, list[str]]:
             "config",
             "worker",
             "--beat",
+            "--queues",
+            ",".join(WORKER_QUEUES),
             "--loglevel",
             "INFO",
             "--concurrency",

@@ -25,6 +25,9 @@ EMBEDDED_REDIS_URL = f"redis://{EMBEDDED_REDIS_HOST}:{EMBEDDED_REDIS_PORT}/0"
 CI_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/test"
 CI_REDIS_URL = "redis://127.0.0.1:6379/0"
 
+# Celery queues the bundled worker consumes (settings route tasks to them).
+WORKER_QUEUES = ("default", "media")
+
 
 def relay_secret() -> str:
     """The key the web tier and the media relay share (tokens, webhooks). ``RELAY_SECRET`` in
@@ -40,6 +43,49 @@ def relay_secret() -> str:
         path.write_text(secrets.token_urlsafe(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+WEB_SERVERS = ("uvicorn", "daphne")
+WS_MAX_BYTES = 65536  # the largest room-socket frame a client may send (an SDP offer fits)
+
+
+def web_command(
+    host: str,
+    port: int | str,
+    app: str = "config.asgi:application",
+    *,
+    server: str | None = None,
+    access_log: bool = True,
+) -> list[str]:
+    """The command line of one web process (HTTP + WebSockets).
+
+    uvicorn (httptools + uvloop + the sans-I/O ``websockets`` protocol) is the default: it
+    writes each WebSocket frame straight to the transport, about half the CPU per delivered
+    frame of daphne's Twisted/autobahn stack in bench/chat_fanout.py. daphne stays
+    supported (``WEB_SERVER=daphne``); both serve the same ASGI application.
+    """
+    import sys
+
+    server = server or os.environ.get("WEB_SERVER", "uvicorn")
+    if server not in WEB_SERVERS:
+        raise ValueError(f"WEB_SERVER must be one of {', '.join(WEB_SERVERS)}, not {server!r}")
+    if server == "daphne":
+        command = [sys.executable, "-m", "daphne", "-b", host, "-p", str(port)]
+        return [*command, *([] if access_log else ["--access-log", os.devnull]), app]
+    command = [
+        sys.executable, "-m", "uvicorn", "--host", host, "--port", str(port),
+        "--loop", "uvloop", "--http", "httptools",
+        # uvicorn's sans-I/O websockets protocol, plus prepared frames for the room fan-out.
+        "--ws", "liverooms.realtime.uvicorn_ws:PreparedFramesProtocol",
+        # Compression would cost a deflate per frame per viewer: the room fan-out sends
+        # the same small frame to thousands of sockets.
+        "--ws-per-message-deflate", "false", "--ws-max-size", str(WS_MAX_BYTES),
+        # Channels' router has no lifespan handler.
+        "--lifespan", "off",
+        # Behind a proxy, X-Forwarded-For/Proto are trusted only from these addresses.
+        "--proxy-headers", "--forwarded-allow-ips", os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    ]  # fmt: skip
+    return [*command, *([] if access_log else ["--no-access-log"]), app]
 
 
 def port_open(host: str, port: int, timeout: float = 0.5) -> bool:

@@ -32,15 +32,22 @@ urlpatterns = [
     path("currency/", set_currency, name="set_currency"),
     path("payments/stripe/webhook/", stripe_webhook, name="stripe-webhook"),
     path("rtc/relay/events/", relay_events, name="relay-events"),
+    path("replays/media/", include("liverooms.replays.urls")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
 ]
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("shop.accounts.urls")),
     path("cart/", include("shop.cart.urls")),
+    path("coins/", include("shop.wallet.urls")),
+    path("consultations/", include("support.consultations.urls")),
+    path("support/", include("support.chat.urls")),
+    path("", include("liverooms.giveaways.urls")),
     path("live/", include("liverooms.rooms.urls")),
+    path("replays/", include("liverooms.replays.page_urls")),
     path("payments/", include("shop.payments.urls")),
     path("", include("shop.orders.urls")),
+    path("", include("shop.vouchers.urls")),
     path("", include("shop.storefront.urls")),
     prefix_default_language=True,
 )

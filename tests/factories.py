@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from liverooms.rooms.models import LiveRoom, RoomStatus
 from shop.accounts.models import User
 from shop.catalog.models import (
     Attribute,
@@ -241,3 +242,10 @@ ROOM_BUY = {
     "expiry": "12/30",
     "cvc": "123",
 }
+
+
+def make_live_room(shop: Shop, slug: str, title: str = "On air", **fields: object) -> LiveRoom:
+    """A room of ``shop`` that is live now."""
+    now = timezone.now()
+    values: dict[str, object] = {"scheduled_at": now, "status": RoomStatus.LIVE, "started_at": now}
+    return LiveRoom.objects.create(shop=shop, slug=slug, title=title, **{**values, **fields})

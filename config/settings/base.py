@@ -11,7 +11,7 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
-from config.services import EMBEDDED_REDIS_URL, VAR_DIR, relay_secret
+from config.services import EMBEDDED_REDIS_URL, VAR_DIR, WORKER_QUEUES, relay_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -56,10 +56,20 @@ INSTALLED_APPS = [
     "shop.demo",
     "liverooms.rooms",
     "liverooms.media",
+    "liverooms.quizzes",
+    "liverooms.giveaways",
+    "shop.wallet",
+    "liverooms.gifts",
+    "liverooms.replays",
+    "support.consultations",
+    "support.chat",
+    "support.translation",
+    "support.agent",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shop.storefront.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -127,6 +137,8 @@ CHANNEL_LAYERS = {
 # Room events: per-room sequence, history and one pub/sub channel per room.
 REALTIME_REDIS_URL = env.str("REALTIME_REDIS_URL", default=REDIS_URL)
 REALTIME_PREFIX = env.str("REALTIME_PREFIX", default="showroom")
+# How often /live/ and the home page refresh their room lists (seconds).
+ROOM_LIST_REFRESH_SECONDS = env.int("ROOM_LIST_REFRESH_SECONDS", default=15)
 
 # Media relay (liverooms/relay): nodes register in Redis under RELAY_REDIS_PREFIX; the web
 # tier assigns rooms to them and signs short-lived tokens and checks webhooks with
@@ -144,16 +156,62 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# Named queues per kind of work; `make run`'s worker consumes all of them.
-CELERY_TASK_ROUTES = {"shop.*": {"queue": "default"}}
+# Named queues per kind of work; `make run`'s worker consumes all of them. Replay jobs (minutes
+# of remuxing or transcoding) get their own queue so a production deployment can give them
+# their own worker and they never delay e-mails, reminders or chat translation.
+CELERY_TASK_ROUTES = {"liverooms.replays.tasks.*": {"queue": "media"}}
+assert {route["queue"] for route in CELERY_TASK_ROUTES.values()} <= set(WORKER_QUEUES)
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "release-expired-stock-reservations": {
         "task": "shop.orders.tasks.release_expired_reservations",
         "schedule": 60.0,
     },
+    "close-due-pk-battles": {
+        "task": "liverooms.media.tasks.expire_due_pk_battles",
+        "schedule": 15.0,
+    },
+    "tick-pk-scores": {"task": "liverooms.gifts.tasks.tick_pk_scores", "schedule": 2.0},
+    "release-expired-consultation-holds": {
+        "task": "support.consultations.tasks.release_expired_holds",
+        "schedule": 30.0,
+    },
+    "send-consultation-reminders": {
+        "task": "support.consultations.tasks.send_due_reminders",
+        "schedule": 60.0,
+    },
+    "complete-overdue-consultation-calls": {
+        "task": "support.consultations.tasks.complete_overdue_calls",
+        "schedule": 300.0,
+    },
+    "schedule-missing-replays": {
+        "task": "liverooms.replays.tasks.schedule_missing_replays",
+        "schedule": 300.0,
+    },
+    "purge-unpublished-replays": {
+        "task": "liverooms.replays.tasks.purge_unpublished_replays",
+        "schedule": 3600.0,
+    },
 }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# Translation (docs/support.md#translation): "builtin" (shop text, memory, glossary; offline),
+# "libretranslate" (LIBRETRANSLATE_URL) or "openai" (any OpenAI-compatible chat endpoint;
+# TRANSLATION_OPENAI_* or else AI_BASE_URL / AI_MODEL / AI_API_KEY).
+TRANSLATION_ENGINE = env.str("TRANSLATION_ENGINE", default="builtin")
+LIBRETRANSLATE_URL = env.str("LIBRETRANSLATE_URL", default="http://127.0.0.1:5000")
+LIBRETRANSLATE_API_KEY = env.str("LIBRETRANSLATE_API_KEY", default="")
+TRANSLATION_OPENAI_BASE_URL = env.str("TRANSLATION_OPENAI_BASE_URL", default="")
+TRANSLATION_OPENAI_MODEL = env.str("TRANSLATION_OPENAI_MODEL", default="")
+TRANSLATION_OPENAI_API_KEY = env.str("TRANSLATION_OPENAI_API_KEY", default="")
+TRANSLATION_TIMEOUT = env.float("TRANSLATION_TIMEOUT", default=8.0)
+TRANSLATION_CACHE_SECONDS = env.int("TRANSLATION_CACHE_SECONDS", default=7 * 24 * 3600)
+TRANSLATION_FUZZY_THRESHOLD = env.float("TRANSLATION_FUZZY_THRESHOLD", default=88.0)
+# Room chat is translated into each language its viewers use (0 turns it off).
+ROOM_CHAT_TRANSLATION = env.bool("ROOM_CHAT_TRANSLATION", default=True)
+
+# PK score: coins of gifts received during the battle + likes * this weight (coins per like).
+PK_LIKE_WEIGHT = env.float("PK_LIKE_WEIGHT", default=0.1)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -202,6 +260,8 @@ FX_PIVOT_CURRENCY = env.str("FX_PIVOT_CURRENCY", default="USD")
 
 # Checkout ----------------------------------------------------------------------------------
 STOCK_RESERVATION_MINUTES = env.int("STOCK_RESERVATION_MINUTES", default=10)
+# A consultation slot a buyer picked stays held (invisible to others) this long unconfirmed.
+CONSULTATION_HOLD_MINUTES = env.int("CONSULTATION_HOLD_MINUTES", default=5)
 # Gateway used for new payments: "test" (deterministic test cards, no network) or "stripe".
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="test")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
@@ -211,6 +271,18 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 STRIPE_JS_URL = env.str("STRIPE_JS_URL", default="https://js.stripe.com/v3/")
 
+# Support AI agent: "builtin" (offline) or "openai" (any OpenAI-compatible chat endpoint).
+AI_PROVIDER = env.str("AI_PROVIDER", default="builtin")
+AI_BASE_URL = env.str("AI_BASE_URL", default="http://127.0.0.1:11434/v1")
+AI_MODEL = env.str("AI_MODEL", default="")
+AI_API_KEY = env.str("AI_API_KEY", default="")
+AI_TIMEOUT_SECONDS = env.float("AI_TIMEOUT_SECONDS", default=30.0)
+AI_MAX_TOOL_ROUNDS = env.int("AI_MAX_TOOL_ROUNDS", default=4)
+# Pause between streamed tokens of the builtin agent, for a natural pace (0 in tests).
+AI_TOKEN_DELAY = env.float("AI_TOKEN_DELAY", default=0.02)
+# Consecutive turns the agent could not help with before it hands off to a human.
+AI_HANDOFF_AFTER_FAILURES = env.int("AI_HANDOFF_AFTER_FAILURES", default=2)
+
 # Static and media ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -218,6 +290,37 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Replays (docs/replays.md): files go to the "replays" storage, MEDIA_ROOT unless S3_BUCKET
+# names an S3-compatible bucket (AWS, MinIO, R2, ...), served through presigned URLs.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+REPLAY_URL_EXPIRE_SECONDS = env.int("REPLAY_URL_EXPIRE_SECONDS", default=600)
+STORAGES: dict[str, dict[str, object]] = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "replays": {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if not S3_BUCKET
+    else {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "default_acl": None,
+            "file_overwrite": True,
+            "querystring_auth": True,
+            "signature_version": "s3v4",
+            "querystring_expire": REPLAY_URL_EXPIRE_SECONDS,
+        },
+    },
+}
+REPLAY_TRANSCODE = env.str("REPLAY_TRANSCODE", default="")  # "" (remux to WebM) or "h264"
+REPLAY_RETENTION_DAYS = env.int("REPLAY_RETENTION_DAYS", default=30)
+# An ended show with recordings but no replay after this long is queued by the beat sweep.
+REPLAY_SWEEP_GRACE_MINUTES = env.int("REPLAY_SWEEP_GRACE_MINUTES", default=10)
+REPLAY_LEASE_SECONDS = env.int("REPLAY_LEASE_SECONDS", default=120)
+REPLAY_WORK_DIR = env.path("REPLAY_WORK_DIR", default=VAR_DIR / "replay-work")  # scratch files
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

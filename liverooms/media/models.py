@@ -100,3 +100,79 @@ class Recording(models.Model):
 
     def __str__(self) -> str:
         return f"recording of {self.relay_room}"
+
+
+class PkStatus(models.TextChoices):
+    INVITED = "invited", _("Invited")
+    ACTIVE = "active", _("Active")
+    DECLINED = "declined", _("Declined")
+    CANCELLED = "cancelled", _("Cancelled")
+    EXPIRED = "expired", _("Invite expired")
+    ENDED = "ended", _("Ended")
+
+
+PK_OPEN = (PkStatus.INVITED, PkStatus.ACTIVE)
+
+
+class PkEndReason(models.TextChoices):
+    TIME_UP = "time_up", _("Time up")
+    HOST = "host", _("Ended by a host")
+    ROOM_ENDED = "room_ended", _("A show ended")
+
+
+class PkBattle(models.Model):
+    """Two live rooms linked (PK): each room's viewers watch both hosts side by side.
+
+    The host of ``inviter_room`` invites ``invitee_room``; on accept the link is active from
+    ``started_at`` until ``ends_at`` (or until a host ends it, or either show ends). A room is
+    in at most one invited or active battle at a time (checked under row locks on both rooms).
+    """
+
+    inviter_room = models.ForeignKey(LiveRoom, on_delete=models.CASCADE, related_name="pk_sent")
+    invitee_room = models.ForeignKey(LiveRoom, on_delete=models.CASCADE, related_name="pk_received")
+    status = models.CharField(max_length=10, choices=PkStatus.choices, default=PkStatus.INVITED)
+    duration_seconds = models.PositiveIntegerField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    end_reason = models.CharField(max_length=12, choices=PkEndReason.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    invite_expires_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Scores (liverooms.gifts.pk_score): each room's likes counter when the battle started,
+    # and the final scores and winner (empty winner with scores: a draw) once it ended.
+    likes_at_start = models.JSONField(default=dict, blank=True)
+    inviter_score = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    invitee_score = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    winner_room = models.ForeignKey(
+        LiveRoom, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "ends_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(inviter_room=models.F("invitee_room")),
+                name="media_pk_two_rooms",
+            )
+        ]
+        verbose_name = _("PK battle")
+        verbose_name_plural = _("PK battles")
+
+    def __str__(self) -> str:
+        return f"PK {self.inviter_room_id} vs {self.invitee_room_id}: {self.status}"
+
+    def rooms(self) -> tuple[LiveRoom, LiveRoom]:
+        return self.inviter_room, self.invitee_room
+
+    def other_room(self, room: LiveRoom) -> LiveRoom:
+        return self.invitee_room if room.pk == self.inviter_room_id else self.inviter_room

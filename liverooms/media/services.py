@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
 import requests
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -31,6 +33,7 @@ from liverooms.media.models import (
     RoomPublisher,
 )
 from liverooms.media.selectors import (
+    pk_linked_room,
     relay_nodes,
     relay_room_key,
     room_publishers,
@@ -73,6 +76,18 @@ def relay_url_for(relay_room: str) -> str:
     chosen = nodes[0]
     client.set(assignment, chosen["id"], ex=ASSIGNMENT_TTL)
     return str(chosen["url"]).rstrip("/")
+
+
+def relay_node_unreachable(url: str) -> None:
+    """Nothing accepts connections at ``url``: its node crashed, and its registry entry would
+    outlive it by up to the entry's TTL (15 s), sending every reconnecting page back to it.
+    Forget the node now, so the next request moves its rooms to a live node. A node that is
+    alive after all writes its entry again within 5 s."""
+    client = events.sync_client()
+    for node in relay_nodes():
+        if str(node["url"]).rstrip("/") == url and node["id"] != node["url"]:  # not RELAY_URLS
+            logger.warning("relay node %s at %s refuses connections: forgotten", node["id"], url)
+            client.delete(f"{settings.RELAY_REDIS_PREFIX}:relay:node:{node['id']}")
 
 
 def relay_token(
@@ -119,6 +134,11 @@ async def relay_call(url: str, path: str, body: dict[str, Any]) -> dict[str, Any
             session.post(f"{url}{path}", json=body) as response,
         ):
             answer = await response.json(content_type=None)
+    except aiohttp.ClientConnectorError as refused:
+        await sync_to_async(relay_node_unreachable, thread_sensitive=False)(url)
+        raise MediaError(
+            _("Live video is not available right now."), "relay_unavailable"
+        ) from refused
     except (aiohttp.ClientError, TimeoutError, ValueError) as failed:
         logger.warning("relay %s%s unreachable: %s", url, path, failed)
         raise MediaError(
@@ -133,6 +153,11 @@ def relay_call_sync(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]
     try:
         response = requests.post(f"{url}{path}", json=body, timeout=RELAY_TIMEOUT)
         answer = response.json()
+    except requests.ConnectionError as refused:
+        relay_node_unreachable(url)
+        raise MediaError(
+            _("Live video is not available right now."), "relay_unavailable"
+        ) from refused
     except (requests.RequestException, ValueError) as failed:
         raise MediaError(
             _("Live video is not available right now."), "relay_unavailable"
@@ -180,10 +205,26 @@ def _room_for(relay_room: str) -> LiveRoom | None:
     return LiveRoom.objects.select_related("shop").filter(pk=int(pk)).first()
 
 
+def publishers_announce(rooms: list[LiveRoom]) -> None:
+    """After commit, each room hears its list of publishers (``rtc.publishers``)."""
+
+    def publish() -> None:
+        for room in rooms:
+            events.publish_now(room.pk, "rtc.publishers", {"publishers": room_publishers(room)})
+
+    transaction.on_commit(publish)
+
+
 def _announce_publishers(room: LiveRoom) -> None:
-    transaction.on_commit(
-        lambda: events.publish_now(room.pk, "rtc.publishers", {"publishers": room_publishers(room)})
-    )
+    """The room's publishers changed: it hears so, and so does a room linked with it (PK),
+    whose viewers watch them too."""
+
+    def publish() -> None:
+        linked = pk_linked_room(room)
+        for each in [room] if linked is None else [room, linked]:
+            events.publish_now(each.pk, "rtc.publishers", {"publishers": room_publishers(each)})
+
+    transaction.on_commit(publish)
 
 
 def _user_of(identity: str | None) -> User | None:
@@ -197,7 +238,9 @@ def relay_event_handle(event: dict[str, Any]) -> bool:
     """Apply one relay webhook event; False when this event id was handled before.
 
     Track events keep RoomPublisher in step and announce ``rtc.publishers`` to the room;
-    ``recording.finished`` stores a Recording (the replay job starts from it)."""
+    ``recording.finished`` stores a Recording and, once the show ended, queues the replay
+    job (liverooms.replays.services.replay_schedule);
+    ``relay.started`` forgets what a crashed node reported (see ``_relay_started``)."""
     kind, relay_room = str(event.get("type", "")), str(event.get("room", ""))
     try:
         with transaction.atomic():
@@ -209,11 +252,14 @@ def relay_event_handle(event: dict[str, Any]) -> bool:
             )
     except IntegrityError:
         return False
+    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    if kind == "relay.started":
+        _relay_started(str(event.get("node") or ""), data.get("started_at"))
+        return True
     room = _room_for(relay_room)
     if room is None:
         return True
     identity = str(event.get("identity") or "")[:128]
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
     if kind == "track.published" and identity:
         user = _user_of(identity)
         publisher, _created = RoomPublisher.objects.get_or_create(
@@ -254,12 +300,35 @@ def relay_event_handle(event: dict[str, Any]) -> bool:
                 "files": data.get("files", []),
             },
         )
+        from liverooms.replays.services import replay_schedule  # replays build on media
+
+        replay_schedule(room=room)  # once the show ended: the replay job, on commit
     elif kind == "peer.stats" and identity:
         # Host console numbers: the newest stats per publisher, for a minute.
         events.sync_client().set(
             events.key(room.pk, f"stats:{identity}"), json.dumps(data)[:4000], ex=60
         )
     return True
+
+
+def _relay_started(node: str, started_at: object) -> None:
+    """Relay ``node`` (re)started with nothing from before: the publishers it reported earlier
+    are gone, though a crashed process sent no ``track.unpublished``. Their rows go and their
+    rooms hear it; a publisher's page then publishes again (docs/protocol.md, "Reconnecting")
+    and is listed anew from the new process's ``track.published``. Rows written after the start
+    came from the new process and stay."""
+    if not node or not isinstance(started_at, int | float):
+        return
+    since = datetime.fromtimestamp(started_at, tz=UTC)
+    stale = list(
+        RoomPublisher.objects.filter(node=node, updated_at__lt=since).select_related("room")
+    )
+    if not stale:
+        return
+    logger.info("relay %s restarted: %d publishers it had are gone", node, len(stale))
+    RoomPublisher.objects.filter(pk__in=[publisher.pk for publisher in stale]).delete()
+    for room in {publisher.room_id: publisher.room for publisher in stale}.values():
+        _announce_publishers(room)
 
 
 def room_media_close(room: LiveRoom) -> None:

@@ -74,6 +74,65 @@ def publish_now(room_id: int, event_type: str, payload: dict[str, Any]) -> int:
     )
 
 
+# Events for the viewers of one language only (chat.translated) start with this; the hub
+# delivers them to members of that language. They carry no seq (each language's viewers see
+# different ones, so a seq would look like gaps to the others) and are not kept in history.
+LANGUAGE_FRAME_PREFIX = '{"language":"'
+PRESENCE_SECONDS = 30
+LANGUAGE_RECENT = 100  # about the chat lines a snapshot shows
+
+
+def publish_for_language(
+    room_id: int, language: str, event_type: str, payload: dict[str, Any]
+) -> None:
+    """Publish to the room's viewers whose language is ``language`` (no seq, no history).
+
+    The last LANGUAGE_RECENT frames per language are kept so a joining viewer gets the
+    translations of the chat lines its snapshot shows (``recent_for_language``)."""
+    body = json.dumps(
+        {"language": language, "type": event_type, **payload},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    recent = key(room_id, f"recent:{language}")
+    pipe = sync_client().pipeline(transaction=True)
+    pipe.rpush(recent, body).ltrim(recent, -LANGUAGE_RECENT, -1).expire(recent, HISTORY_TTL)
+    pipe.publish(channel(room_id), body)
+    pipe.execute()
+
+
+async def recent_for_language(client: aioredis.Redis, room_id: int, language: str) -> list[str]:
+    return list(await client.lrange(key(room_id, f"recent:{language}"), 0, -1))
+
+
+# Events the room consumer looks at before sending them to its socket (it keeps the room's
+# status current, and closes the socket of a banned user): they always take the ASGI send.
+# A JSON string cannot contain these markers unescaped, so chat text never matches them.
+ROOM_STATUS_MARKER = '"type":"room.status"'
+ROOM_KICK_MARKER = '"type":"room.kick"'
+CONSUMER_MARKERS = (ROOM_STATUS_MARKER, ROOM_KICK_MARKER)
+
+
+def seen_by_consumer(frame: str) -> bool:
+    return any(marker in frame for marker in CONSUMER_MARKERS)
+
+
+def frame_language(frame: str) -> str | None:
+    """The language a frame is meant for, or None for frames every viewer gets (cheap)."""
+    if not frame.startswith(LANGUAGE_FRAME_PREFIX):
+        return None
+    start = len(LANGUAGE_FRAME_PREFIX)
+    return frame[start : frame.index('"', start)]
+
+
+def languages_present(room_id: int) -> set[str]:
+    """Languages of the room's current viewers (hubs refresh them with presence)."""
+    import time
+
+    since = time.time() - PRESENCE_SECONDS
+    return set(sync_client().zrangebyscore(key(room_id, "languages"), since, "+inf"))
+
+
 def publish_on_commit(room_id: int, event_type: str, payload: dict[str, Any]) -> None:
     """Publish when the surrounding transaction commits (services call this)."""
     transaction.on_commit(lambda: publish_now(room_id, event_type, payload))

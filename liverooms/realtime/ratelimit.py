@@ -29,15 +29,19 @@ class Bucket:
 
 
 class ConnectionLimiter:
-    def __init__(self) -> None:
+    """``limits``: (tokens per second, burst) per message type, with a ``"*"`` entry for every
+    other type; the room protocol's ``RATE_LIMITS`` unless another socket brings its own."""
+
+    def __init__(self, limits: dict[str, tuple[float, int]] | None = None) -> None:
+        self.limits = RATE_LIMITS if limits is None else limits
         self.buckets: dict[str, Bucket] = {}
         self.refusals: deque[float] = deque()
 
     def allow(self, message_type: str) -> bool:
-        key = message_type if message_type in RATE_LIMITS else "*"
+        key = message_type if message_type in self.limits else "*"
         bucket = self.buckets.get(key)
         if bucket is None:
-            rate, burst = RATE_LIMITS[key]
+            rate, burst = self.limits[key]
             bucket = self.buckets[key] = Bucket(rate, burst)
         return bucket.take(time.monotonic())
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -114,16 +115,21 @@ class ControlApi:
             raise RelayError("bad_request", "type must be 'offer'")
 
     async def publish(self, request: web.Request) -> web.Response:
+        offered_at = time.monotonic()
         body = await _json_body(request)
         grant = self._grant(request, body)
         self._offer_type(body)
-        return web.json_response(await self.relay.publish(grant, body.get("sdp")))
+        answer = await self.relay.publish(grant, body.get("sdp"), offered_at=offered_at)
+        return web.json_response(answer)
 
     async def subscribe(self, request: web.Request) -> web.Response:
+        offered_at = time.monotonic()
         body = await _json_body(request)
         grant = self._grant(request, body)
         self._offer_type(body)
-        answer = await self.relay.subscribe(grant, body.get("publisher"), body.get("sdp"))
+        answer = await self.relay.subscribe(
+            grant, body.get("publisher"), body.get("sdp"), offered_at=offered_at
+        )
         return web.json_response(answer)
 
     async def leave(self, request: web.Request) -> web.Response:

@@ -20,6 +20,7 @@ STATUS = {
     "room_not_found": 404,
     "method_not_allowed": 405,
     "room_kind_mismatch": 409,
+    "room_full": 409,
     "too_large": 413,
     "unsupported_media_type": 415,
     "relay_full": 503,

@@ -3,12 +3,12 @@
 A ``Source`` is the forwarding point for one (room, identity, kind). Its current ``Feed`` (the
 publisher's receiver, tapped in aiortc_compat) pushes encoded frames in; every ``Sink`` gets
 the same ``EncodedFrame``. A ``ForwardingTrack`` is the sink behind one subscriber's
-``RTCRtpSender``: aiortc packetizes the ``av.Packet`` it returns with the encoder's ``pack()``
-instead of encoding. Sources outlive publisher reconnects: a new feed replaces the old one,
+``RTCRtpSender``, whose send loop (aiortc_compat's forwarding sender) takes its frames with
+``next_frame()`` and sends the frame's shared payload chunks. Sources outlive publisher reconnects: a new feed replaces the old one,
 timestamps stay continuous and subscribers get a fresh keyframe.
 
-Per-frame work happens here, so it is kept small: one ``av.Packet`` per frame shared by all
-subscribers, and a non-blocking append per subscriber.
+Per-frame work happens here, so it is kept small: a frame is split into payload chunks once
+for all subscribers, and each subscriber gets a non-blocking append.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import Protocol
 import av
 from aiortc import MediaStreamError, MediaStreamTrack
 
+from liverooms.relay.aiortc_compat import VP8_CHUNK
 from liverooms.relay.keyframes import REPEAT_AFTER, KeyframeRequester
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,14 @@ def vp8_dimensions(data: bytes) -> tuple[int, int]:
     )
 
 
+def payload_chunks(kind: str, data: bytes) -> tuple[bytes, ...]:
+    """The frame's RTP payloads without per-subscriber headers: VP8 is split to fit a packet
+    after the payload descriptor each sender adds; an Opus frame is one payload."""
+    if kind != "video" or len(data) <= VP8_CHUNK:
+        return (data,)
+    return tuple(data[pos : pos + VP8_CHUNK] for pos in range(0, len(data), VP8_CHUNK))
+
+
 @dataclass(slots=True)
 class EncodedFrame:
     data: bytes
@@ -56,7 +65,17 @@ class EncodedFrame:
     """In the source's clock (90 kHz video, 48 kHz audio), continuous across publisher feeds."""
     keyframe: bool
     wall: float
-    packet: av.Packet
+    time_base: fractions.Fraction
+    chunks: tuple[bytes, ...]
+    """Payload chunks shared by every subscriber's sender (see ``payload_chunks``)."""
+
+    @property
+    def packet(self) -> av.Packet:
+        """The frame as an ``av.Packet`` (what a plain aiortc sender would pack)."""
+        packet = av.Packet(self.data)
+        packet.pts = self.pts
+        packet.time_base = self.time_base
+        return packet
 
 
 class Sink(Protocol):
@@ -144,10 +163,9 @@ class Source:
         pts = self._rebase.pts(feed, timestamp, wall)
         if pts is None:
             return
-        packet = av.Packet(data)
-        packet.pts = pts
-        packet.time_base = self._time_base
-        frame = EncodedFrame(data, pts, keyframe, wall, packet)
+        frame = EncodedFrame(
+            data, pts, keyframe, wall, self._time_base, payload_chunks(self.kind, data)
+        )
         self.frames_in += 1
         self.bytes_in += len(data)
         for sink in tuple(self.sinks):
@@ -287,7 +305,8 @@ class ForwardingTrack(MediaStreamTrack):
     It joins its source when the sender first asks for a frame (the connection is up), so a
     joiner's keyframe request is not spent before it can be sent. A subscriber that falls
     ``QUEUE_LIMITS`` frames behind loses its backlog and waits for the next keyframe; the
-    source never waits for it.
+    source never waits for it. A sender that can send without waiting takes frames as they
+    come (``push_to``), so the queue stays empty and no task switch happens per frame.
     """
 
     def __init__(self, source: Source) -> None:
@@ -301,7 +320,8 @@ class ForwardingTrack(MediaStreamTrack):
         self.frames_dropped = 0
         self.overflows = 0
         self.first_frame_at: float | None = None
-        self._queue: deque[av.Packet] = deque()
+        self._queue: deque[EncodedFrame] = deque()
+        self._push: Callable[[EncodedFrame], bool] | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._attached = False
         self._ended = False
@@ -328,8 +348,23 @@ class ForwardingTrack(MediaStreamTrack):
             else:
                 self.frames_dropped += 1
                 self._queue.popleft()
-        self._queue.append(frame.packet)
+        if self._push is not None and not self._queue:
+            if self._push(frame):
+                self._sent()
+                return
+            self._push = None  # the sender could not take it now: queue from here on
+        self._queue.append(frame)
         self._wake()
+
+    def push_to(self, send: Callable[[EncodedFrame], bool] | None) -> None:
+        """Hand frames to ``send`` as they come, instead of queueing them for ``next_frame``
+        (aiortc_compat's forwarding sender, when it can send without waiting)."""
+        self._push = send
+
+    def _sent(self) -> None:
+        if self.first_frame_at is None:
+            self.first_frame_at = time.monotonic()
+        self.frames_sent += 1
 
     def source_ended(self) -> None:
         self._ended = True
@@ -344,6 +379,11 @@ class ForwardingTrack(MediaStreamTrack):
             self._waiter.set_result(None)
 
     async def recv(self) -> av.Packet:  # type: ignore[override]
+        """The next frame as an ``av.Packet`` (for a plain aiortc sender)."""
+        return (await self.next_frame()).packet
+
+    async def next_frame(self) -> EncodedFrame:
+        """The next frame to send; ``MediaStreamError`` once the track or source ended."""
         if not self._attached:
             self._attached = True
             self.source.add_sink(self)
@@ -353,13 +393,12 @@ class ForwardingTrack(MediaStreamTrack):
             self._waiter = asyncio.get_running_loop().create_future()
             await self._waiter
             self._waiter = None
-        if self.first_frame_at is None:
-            self.first_frame_at = time.monotonic()
-        self.frames_sent += 1
+        self._sent()
         return self._queue.popleft()
 
     def stop(self) -> None:
         super().stop()
         self._ended = True
+        self._push = None
         self.source.remove_sink(self)
         self._wake()

@@ -23,7 +23,11 @@ from aiortc import (
     RTCSessionDescription,
 )
 
-from liverooms.relay.aiortc_compat import ReceiverTap, on_keyframe_request
+from liverooms.relay.aiortc_compat import (
+    ReceiverTap,
+    on_keyframe_request,
+    use_forwarding_sender,
+)
 from liverooms.relay.errors import RelayError
 from liverooms.relay.forwarding import CODECS, Feed, ForwardingTrack, Source
 
@@ -57,7 +61,15 @@ class Peer:
 
     role = "peer"
 
-    def __init__(self, *, room: str, identity: str, name: str, spawn: Spawn) -> None:
+    def __init__(
+        self,
+        *,
+        room: str,
+        identity: str,
+        name: str,
+        spawn: Spawn,
+        offered_at: float | None = None,
+    ) -> None:
         self.peer_id = new_peer_id(self.role)
         self.room = room
         self.identity = identity
@@ -66,7 +78,11 @@ class Peer:
         self.spawn = spawn
         self.created = time.time()
         self._created_monotonic = time.monotonic()
+        self.offered_at = self._created_monotonic if offered_at is None else offered_at
+        """``time.monotonic()`` when the offer reached the control API."""
         self.connected_at: float | None = None
+        self.connect_ms: float | None = None
+        """Offer received to ICE + DTLS connected, in milliseconds."""
         self.closed = False
         self.close_reason = ""
         self.stats: dict[str, Any] = {}
@@ -83,6 +99,7 @@ class Peer:
         state = self.pc.connectionState
         if state == "connected" and self.connected_at is None:
             self.connected_at = time.time()
+            self.connect_ms = round(1000 * (time.monotonic() - self.offered_at), 1)
             if self.on_connected is not None:
                 self.on_connected(self)
         elif state in ("failed", "closed") and not self.closed and self.on_lost is not None:
@@ -115,6 +132,7 @@ class Peer:
             "state": self.state,
             "created": self.created,
             "connected_at": self.connected_at,
+            "connect_ms": self.connect_ms,
             "stats": self.stats,
         }
 
@@ -142,9 +160,18 @@ class PublisherPeer(Peer):
     role = "publisher"
 
     def __init__(
-        self, *, room: str, identity: str, name: str, spawn: Spawn, sources: dict[str, Source]
+        self,
+        *,
+        room: str,
+        identity: str,
+        name: str,
+        spawn: Spawn,
+        sources: dict[str, Source],
+        offered_at: float | None = None,
     ) -> None:
-        super().__init__(room=room, identity=identity, name=name, spawn=spawn)
+        super().__init__(
+            room=room, identity=identity, name=name, spawn=spawn, offered_at=offered_at
+        )
         self.sources = sources
         self.feeds: dict[str, Feed] = {}
         for kind, source in sources.items():
@@ -203,8 +230,11 @@ class SubscriberPeer(Peer):
         spawn: Spawn,
         publisher: str,
         sources: dict[str, Source],
+        offered_at: float | None = None,
     ) -> None:
-        super().__init__(room=room, identity=identity, name=name, spawn=spawn)
+        super().__init__(
+            room=room, identity=identity, name=name, spawn=spawn, offered_at=offered_at
+        )
         self.publisher = publisher
         self.tracks: dict[str, ForwardingTrack] = {}
         self.senders: list[RTCRtpSender] = []
@@ -213,6 +243,7 @@ class SubscriberPeer(Peer):
             transceiver = self.pc.addTransceiver(track, direction="sendonly")
             _prefer_forwardable_codec(transceiver, kind)
             on_keyframe_request(transceiver.sender, track.subscriber_wants_keyframe)
+            use_forwarding_sender(transceiver.sender, track, vp8=kind == "video")
             self.tracks[kind] = track
             self.senders.append(transceiver.sender)
 
@@ -228,7 +259,16 @@ class SubscriberPeer(Peer):
         if video is not None:
             described["frames_sent"] = video.frames_sent
             described["frames_dropped"] = video.frames_dropped
+        described["first_frame_ms"] = self.first_frame_ms
         return described
+
+    @property
+    def first_frame_ms(self) -> float | None:
+        """Offer received to the first video frame sent (the first audio one without video)."""
+        track = self.tracks.get("video") or self.tracks.get("audio")
+        if track is None or track.first_frame_at is None:
+            return None
+        return round(1000 * (track.first_frame_at - self.offered_at), 1)
 
     async def sample_stats(self) -> dict[str, Any]:
         sent_bytes = 0

@@ -8,7 +8,10 @@ Events (webhooks) follow the participant's life: ``participant.joined`` with its
 ``track.published`` when a publisher's media first flows, ``track.unpublished`` when it is
 unpublished (left, removed, room closed, or a reconnect grace period ran out),
 ``recording.finished`` when recorded tracks are finalized, ``participant.left`` when the
-identity has no peers and no tracks left.
+identity has no peers and no tracks left, ``peer.connected`` (with ``connect_ms``) when a
+connection first comes up.
+
+A ``private`` room is a two-party call: a third identity is refused with ``room_full``.
 """
 
 from __future__ import annotations
@@ -106,11 +109,14 @@ class Relay:
 
     # services
 
-    async def publish(self, grant: Grant, sdp: object) -> dict[str, Any]:
+    async def publish(
+        self, grant: Grant, sdp: object, *, offered_at: float | None = None
+    ) -> dict[str, Any]:
         """Accept a publisher's offer; its media is forwarded once the connection is up.
 
         A reconnecting publisher (same identity) takes over the existing sources: subscribers
-        keep their connections and get a keyframe from the new connection.
+        keep their connections and get a keyframe from the new connection. ``offered_at``
+        (``time.monotonic()`` when the offer arrived) is where ``connect_ms`` counts from.
         """
         if not grant.publish:
             raise RelayError("publish_not_allowed", "the token does not grant publishing")
@@ -125,6 +131,7 @@ class Relay:
             raise RelayError("invalid_sdp", "a publisher's offer must send audio or video")
         self._check_capacity()
         room = self._room_for(grant)
+        _check_room_has_place(room, grant.identity)
         participant, joined = room.join(grant.identity, grant.name)
         created = [kind for kind in kinds if kind not in participant.sources]
         for kind in created:
@@ -141,6 +148,7 @@ class Relay:
             name=grant.name,
             spawn=self.spawn,
             sources=sources,
+            offered_at=offered_at,
         )
         try:
             answer = await self._negotiate(peer, participant, offer.sdp)
@@ -156,7 +164,9 @@ class Relay:
         peer.on_connected = self._publisher_connected
         return {"type": "answer", "sdp": answer, "peer_id": peer.peer_id}
 
-    async def subscribe(self, grant: Grant, publisher: object, sdp: object) -> dict[str, Any]:
+    async def subscribe(
+        self, grant: Grant, publisher: object, sdp: object, *, offered_at: float | None = None
+    ) -> dict[str, Any]:
         """Send ``publisher``'s tracks to the caller on a new connection."""
         if not grant.subscribe:
             raise RelayError("subscribe_not_allowed", "the token does not grant subscribing")
@@ -169,6 +179,8 @@ class Relay:
         room = self.rooms.get(grant.room)
         if room is not None and room.kind != grant.kind:
             raise _kind_mismatch(room)
+        if room is not None:
+            _check_room_has_place(room, grant.identity)
         target = room.participants.get(publisher) if room else None
         sources = {
             kind: target.sources[kind]
@@ -188,6 +200,7 @@ class Relay:
             spawn=self.spawn,
             publisher=publisher,
             sources=sources,
+            offered_at=offered_at,
         )
         try:
             answer = await self._negotiate(peer, participant, offer.sdp)
@@ -199,6 +212,7 @@ class Relay:
             raise
         if joined:
             self._emit("participant.joined", room, participant, peer, {"name": participant.name})
+        peer.on_connected = self._peer_connected
         return {"type": "answer", "sdp": answer, "peer_id": peer.peer_id}
 
     async def leave(self, grant: Grant, peer_id: object) -> dict[str, Any]:
@@ -277,8 +291,20 @@ class Relay:
     def _peer_lost(self, peer: Peer) -> None:
         self.spawn(self._drop_peer(peer, "connection_lost"))
 
+    def _peer_connected(self, peer: Peer) -> None:
+        """``peer.connected`` with the connect time, once per connection."""
+        room = self.rooms.get(peer.room)
+        participant = room.participants.get(peer.identity) if room else None
+        if room is None or participant is None or peer.closed:
+            return
+        data: dict[str, Any] = {"role": peer.role, "connect_ms": peer.connect_ms}
+        if isinstance(peer, SubscriberPeer):
+            data["publisher"] = peer.publisher
+        self._emit("peer.connected", room, participant, peer, data)
+
     def _publisher_connected(self, peer: Peer) -> None:
         assert isinstance(peer, PublisherPeer)
+        self._peer_connected(peer)
         room = self.rooms.get(peer.room)
         participant = room.participants.get(peer.identity) if room else None
         if room is None or participant is None or peer.closed:
@@ -338,6 +364,11 @@ class Relay:
     ) -> None:
         if participant.publisher is peer:
             participant.publisher = None
+            if participant.publisher_peers():
+                # A newer connection of this publisher is being set up (a page that reconnected
+                # before the web tier left its old peer): it takes the tracks over, or ends
+                # them as connect_failed if it never connects.
+                return
             if explicit or self.config.publisher_grace <= 0:
                 await self._unpublish(room, participant, "left")
             else:
@@ -467,6 +498,12 @@ def _offer(sdp: object) -> Offer:
 def _require_admin(grant: Grant) -> None:
     if not grant.admin:
         raise RelayError("admin_required", "this action needs a token with the admin grant")
+
+
+def _check_room_has_place(room: Room, identity: str) -> None:
+    """A private room is two-party: a third identity is refused (the two may reconnect)."""
+    if room.kind == "private" and identity not in room.participants and len(room.participants) >= 2:
+        raise RelayError("room_full", "this private room already has its two participants")
 
 
 def _kind_mismatch(room: Room) -> RelayError:

@@ -45,6 +45,8 @@ async def serve(config: RelayConfig, stop: asyncio.Event | None = None) -> None:
     events = WebhookSender(url=config.webhook_url, secret=config.secret, node=config.node_id)
     relay = Relay(config, events)
     await relay.start()
+    # Whatever this node forwarded before a crash is gone: the web tier forgets it on this.
+    events.emit("relay.started", room="", data={"started_at": relay.started})
     runner = web.AppRunner(build_app(relay, config.secret), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, config.host, config.port)

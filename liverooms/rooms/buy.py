@@ -1,8 +1,10 @@
-"""Buying without leaving the room: a quote and a one-step checkout that answer JSON, used by
-the drawer on the room page (and the replay page later). The order records the room."""
+"""Buying without leaving the page: a quote and a one-step checkout that answer JSON, used by
+the drawer on the room page and the consultation call (and the replay page later). The order
+records where it came from (the room, the consultation)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -31,6 +33,7 @@ from shop.payments.services import (
 )
 from shop.payments.views import TestCardForm
 from shop.pricing.money import format_money
+from shop.shops.models import Shop
 
 
 class LineForm(forms.Form):
@@ -89,19 +92,33 @@ def _quote_json(quote: Quote) -> dict[str, Any]:
     }
 
 
-@require_GET
-def room_buy_quote(request: HttpRequest, slug: str) -> HttpResponse:
-    room = _room(slug)
+# The drawer's three requests, for any page that sells from a drawer (a live room, a
+# consultation call): the caller resolves the shop, currency, special prices and the order's
+# source, and the URL that finishes a 3-D Secure check.
+UnitTerms = Callable[[int, int], tuple[dict[int, Any] | None, Any]]
+
+
+def _no_terms(_variant_id: int, _quantity: int) -> tuple[dict[int, Any] | None, Any]:
+    return None, None
+
+
+def drawer_quote(
+    request: HttpRequest,
+    *,
+    shop: Shop,
+    currency: str,
+    unit_prices: Callable[[int], dict[int, Any] | None] = lambda _variant: None,
+) -> JsonResponse:
+    """The drawer's quote (GET ``variant``, ``quantity``, ``country``, ``shipping_rate``)."""
     line = LineForm(request.GET)
     if not line.is_valid():
         return JsonResponse({"ok": False, "errors": line.errors}, status=400)
     rate = request.GET.get("shipping_rate", "")
-    _deal, unit_prices = _deal_terms(room, line.cleaned_data["variant"], request.currency)  # type: ignore[attr-defined]
     quote = checkout_quote(
-        unit_prices=unit_prices,
-        shop=room.shop,
+        unit_prices=unit_prices(line.cleaned_data["variant"]),
+        shop=shop,
         items=[(line.cleaned_data["variant"], line.cleaned_data["quantity"])],
-        currency=request.currency,
+        currency=currency,
         language=get_language() or "en",  # type: ignore[attr-defined]
         country=request.GET.get("country", "")[:2].upper(),
         rate_id=int(rate) if rate.isdigit() else None,
@@ -114,11 +131,18 @@ def room_buy_quote(request: HttpRequest, slug: str) -> HttpResponse:
     return JsonResponse({"ok": True, **_quote_json(quote)})
 
 
-@login_required
-@require_POST
-def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
-    """Place the order and pay with the test card in one request; never navigates away."""
-    room = _room(slug)
+def drawer_buy(
+    request: HttpRequest,
+    *,
+    shop: Shop,
+    currency: str,
+    source_type: str,
+    source_id: str,
+    check_url: Callable[[Order], str],
+    terms: UnitTerms = _no_terms,
+) -> JsonResponse:
+    """Place the order (recording ``source_type``/``source_id``) and pay in one request;
+    ``terms(variant, quantity)`` gives special unit prices and an extra reservation."""
     line = LineForm(request.POST)
     data = request.POST.copy()
     data["email"] = request.user.email  # type: ignore[union-attr]
@@ -130,19 +154,14 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
     errors = {**line.errors, **checkout.errors}
     if not all(valid) or checkout.address is None:
         return JsonResponse({"ok": False, "code": "invalid", "errors": errors}, status=400)
-    deal, unit_prices = _deal_terms(room, line.cleaned_data["variant"], request.currency)  # type: ignore[attr-defined]
-    claim = (
-        deal_claimer(deal, user=request.user, quantity=line.cleaned_data["quantity"])  # type: ignore[arg-type]
-        if deal
-        else None
-    )
+    unit_prices, claim = terms(line.cleaned_data["variant"], line.cleaned_data["quantity"])
     try:
         order = order_place(
             unit_prices=unit_prices,
             reserve_extra=claim,
-            shop=room.shop,
+            shop=shop,
             items=[(line.cleaned_data["variant"], line.cleaned_data["quantity"])],
-            currency=request.currency,
+            currency=currency,
             language=language,
             email=request.user.email,  # type: ignore[attr-defined, union-attr]
             user=request.user,
@@ -150,8 +169,8 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
             rate_id=checkout.cleaned_data["shipping_rate"] or 0,  # type: ignore[arg-type]
             voucher_code=checkout.cleaned_data["voucher_code"],
             expected_total=checkout.cleaned_data["expected_total"],
-            source_type=SourceType.LIVE_ROOM,
-            source_id=str(room.pk),
+            source_type=source_type,
+            source_id=source_id,
         )
     except CheckoutError as refused:
         return JsonResponse(
@@ -161,7 +180,7 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
     if payment.gateway != "test":
         method = request.POST.get("payment_method", "")
         if payment.gateway == "stripe" and method:
-            return _stripe_outcome(request, room, order, method)
+            return _stripe_outcome(order, method, check_url)
         # No card collected in the drawer: finish on the order's payment page, in a new tab.
         return JsonResponse(
             {
@@ -212,6 +231,43 @@ def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_GET
+def room_buy_quote(request: HttpRequest, slug: str) -> HttpResponse:
+    room = _room(slug)
+
+    def unit_prices(variant_id: int) -> dict[int, Any] | None:
+        return _deal_terms(room, variant_id, request.currency)[1]  # type: ignore[attr-defined]
+
+    return drawer_quote(
+        request,
+        shop=room.shop,
+        currency=request.currency,  # type: ignore[attr-defined]
+        unit_prices=unit_prices,
+    )
+
+
+@login_required
+@require_POST
+def room_buy(request: HttpRequest, slug: str) -> HttpResponse:
+    """Place the order and pay with the test card in one request; never navigates away."""
+    room = _room(slug)
+
+    def terms(variant_id: int, quantity: int) -> tuple[dict[int, Any] | None, Any]:
+        deal, unit_prices = _deal_terms(room, variant_id, request.currency)  # type: ignore[attr-defined]
+        claim = deal_claimer(deal, user=request.user, quantity=quantity) if deal else None  # type: ignore[arg-type]
+        return unit_prices, claim
+
+    return drawer_buy(
+        request,
+        shop=room.shop,
+        currency=request.currency,  # type: ignore[attr-defined]
+        source_type=SourceType.LIVE_ROOM,
+        source_id=str(room.pk),
+        check_url=lambda order: reverse("rooms:buy-check", args=[room.slug, order.number]),
+        terms=terms,
+    )
+
+
 def _pay_url(order: Order) -> str:
     """The order's own payment page (signed link), where a payment the drawer could not
     finish can be completed."""
@@ -231,11 +287,9 @@ def _paid(order: Order) -> JsonResponse:
     )
 
 
-def _stripe_outcome(
-    request: HttpRequest, room: LiveRoom, order: Order, method: str
-) -> JsonResponse:
+def _stripe_outcome(order: Order, method: str, check_url: Callable[[Order], str]) -> JsonResponse:
     """Confirm the order's PaymentIntent with the card Stripe.js collected in the drawer. When
-    the bank wants 3-D Secure, the drawer runs it with Stripe.js and then asks ``room_buy_check``.
+    the bank wants 3-D Secure, the drawer runs it with Stripe.js and then asks ``check_url``.
     """
     try:
         payment = payment_stripe_confirm(order=order, payment_method=method)
@@ -253,7 +307,7 @@ def _stripe_outcome(
                 "status": "requires_action",
                 "order": order.number,
                 "client_secret": payment.client_secret,
-                "check_url": reverse("rooms:buy-check", args=[room.slug, order.number]),
+                "check_url": check_url(order),
             }
         )
     return JsonResponse(
@@ -268,19 +322,16 @@ def _stripe_outcome(
     )
 
 
-@login_required
-@require_POST
-def room_buy_check(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+def drawer_check(request: HttpRequest, *, order: Order) -> JsonResponse:
     """After Stripe.js finished 3-D Secure in the drawer: ask the gateway, answer the outcome."""
-    order = get_object_or_404(
-        Order, number=number, user=request.user, source_type=SourceType.LIVE_ROOM
-    )
     payment = order.payments.order_by("-created_at").first()
     if payment is not None and order.status == OrderStatus.PENDING_PAYMENT:
         try:
             payment = payment_refresh(payment=payment)
         except PaymentError as refused:
-            return JsonResponse({"ok": False, "code": refused.code, "message": str(refused)}, 402)
+            return JsonResponse(
+                {"ok": False, "code": refused.code, "message": str(refused)}, status=402
+            )
         payment.refresh_from_db()
     if payment is not None and payment.status == PaymentStatus.SUCCEEDED:
         return _paid(order)
@@ -296,4 +347,20 @@ def room_buy_check(request: HttpRequest, slug: str, number: str) -> HttpResponse
     )
 
 
-__all__ = ["room_buy", "room_buy_check", "room_buy_quote"]
+@login_required
+@require_POST
+def room_buy_check(request: HttpRequest, slug: str, number: str) -> HttpResponse:
+    order = get_object_or_404(
+        Order, number=number, user=request.user, source_type=SourceType.LIVE_ROOM
+    )
+    return drawer_check(request, order=order)
+
+
+__all__ = [
+    "drawer_buy",
+    "drawer_check",
+    "drawer_quote",
+    "room_buy",
+    "room_buy_check",
+    "room_buy_quote",
+]

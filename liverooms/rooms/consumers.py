@@ -8,14 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
+import time
 from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from pydantic import ValidationError
+from django.conf import settings
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 
+from liverooms.gifts.socket import gift_socket_message
+from liverooms.giveaways.live import giveaway_chat_line, giveaway_socket_message
+from liverooms.media.pk import pk_subscribe_room
 from liverooms.media.selectors import user_identity
 from liverooms.media.services import (
     MediaError,
@@ -24,8 +31,10 @@ from liverooms.media.services import (
     rtc_publish_grant,
     rtc_subscribe_grant,
 )
+from liverooms.quizzes.socket import quiz_socket_message
 from liverooms.realtime import events
 from liverooms.realtime.hub import Member, get_hub
+from liverooms.realtime.inbound import InboundRules, Refusal, parse_frame
 from liverooms.realtime.protocol import (
     CLOSE_BANNED,
     CLOSE_FLOOD,
@@ -37,26 +46,53 @@ from liverooms.realtime.protocol import (
     RTC_TYPES,
     ChatSend,
     CohostAsk,
+    CouponClaim,
     ErrorCode,
+    GiftSendMessage,
+    GiveawayEnter,
     InboundMessage,
     LikeSend,
     Ping,
+    QuizAnswer,
     RoomResume,
     RtcLeave,
     RtcPublish,
     RtcSubscribe,
 )
 from liverooms.realtime.ratelimit import ConnectionLimiter
+from liverooms.realtime.uvicorn_ws import PREPARED_FRAMES
 from liverooms.rooms.models import LiveRoom, RoomStatus
 from liverooms.rooms.selectors import is_banned, room_for_socket, room_snapshot
 from liverooms.rooms.services import RoomError, chat_post
 from liverooms.rooms.snapshots import get_socket_cache, snapshot_text
 
+logger = logging.getLogger(__name__)
+SLOW_SIGNALING_SECONDS = 3.0
+LANGUAGE_COOKIE = settings.LANGUAGE_COOKIE_NAME
 
-def _validation_summary(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"] if part not in INBOUND_TYPES)
-    return f"{where or 'message'}: {first['msg']}"
+
+def viewer_language(scope: dict[str, Any], query: dict[str, list[str]]) -> str:
+    """The viewer's language: ``?lang=`` (the page's), else the language cookie, else the
+    browser's Accept-Language, else the site default."""
+    candidates = [query.get("lang", [""])[0], scope.get("cookies", {}).get(LANGUAGE_COOKIE)]
+    headers = dict(scope.get("headers") or [])
+    accept = headers.get(b"accept-language", b"").decode("latin-1")
+    candidates += [code for code, _quality in parse_accept_lang_header(accept)]
+    for candidate in candidates:
+        if not candidate or candidate == "*":
+            continue
+        with contextlib.suppress(LookupError):
+            return get_supported_language_variant(candidate.lower())
+    return settings.LANGUAGE_CODE
+
+
+INBOUND_RULES = InboundRules(
+    adapter=INBOUND,
+    types=frozenset(INBOUND_TYPES),
+    max_bytes=MAX_FRAME_BYTES,
+    large_types=frozenset(RTC_TYPES),
+    max_large_bytes=MAX_RTC_FRAME_BYTES,
+)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -87,9 +123,11 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_BANNED)
             return
         self.hub = get_hub()
-        self.member = Member(self._send_frame, self._send_snapshot)
-        await self.hub.join(self.room.pk, self.member)  # join first ...
+        prepared = self.scope.get("extensions", {}).get(PREPARED_FRAMES, {})
+        self.member = Member(self._send_frame, self._send_snapshot, prepared.get("write"))
         query = parse_qs(self.scope.get("query_string", b"").decode())
+        self.member.language = viewer_language(self.scope, query)  # chat.translated for it
+        await self.hub.join(self.room.pk, self.member)  # join first ...
         since = query.get("since", [""])[0]
         if since.isdigit():
             await self._resume(int(since))
@@ -106,9 +144,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
     # Outbound ----------------------------------------------------------------------------
     async def _send_frame(self, frame: str) -> None:
-        if self.room is not None and '"type":"room.status"' in frame:
+        if self.room is not None and events.ROOM_STATUS_MARKER in frame:
             self.room.status = json.loads(frame)["status"]  # keep the cached status current
-        if '"type":"room.kick"' in frame and self._is_me(json.loads(frame).get("user_id")):
+        if events.ROOM_KICK_MARKER in frame and self._is_me(json.loads(frame).get("user_id")):
             await self._error(ErrorCode.FORBIDDEN, "You are banned from this room.")
             await self.close(code=CLOSE_BANNED)
             return
@@ -123,6 +161,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         seq = await events.current_seq(self.hub.redis, self.room.pk)  # before reading the DB
         if not self.signed_in:  # the same for every signed-out viewer: built once per seq
             await self.send(text_data=await self.cache.anonymous_snapshot(self.hub, self.room, seq))
+            await self._send_recent_translations()
             return
 
         def read() -> tuple[LiveRoom, Any]:
@@ -134,6 +173,17 @@ class RoomConsumer(AsyncWebsocketConsumer):
         likes = int(await self.hub.redis.get(events.key(self.room.pk, "likes")) or 0)
         viewers = await self.hub.viewer_count(self.room.pk)
         await self.send(text_data=snapshot_text(seq, snapshot, likes, viewers))
+        await self._send_recent_translations()
+
+    async def _send_recent_translations(self) -> None:
+        """chat.translated of recent lines in this viewer's language (after a snapshot or a
+        resume: they carry no seq, so neither the history nor the snapshot has them)."""
+        assert self.room is not None and self.member is not None
+        if self.member.language:
+            for frame in await events.recent_for_language(
+                self.hub.redis, self.room.pk, self.member.language
+            ):
+                await self.send(text_data=frame)
 
     async def _resume(self, last_seq: int) -> None:
         assert self.room is not None
@@ -143,6 +193,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return
         for frame in frames:
             await self.send(text_data=frame)
+        await self._send_recent_translations()
 
     async def _error(self, code: str, message: str, ref: str | None = None) -> None:
         body: dict[str, Any] = {"type": "error", "code": code, "message": message}
@@ -159,43 +210,28 @@ class RoomConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.room is None or self.member is None:
             return
-        if bytes_data is not None or text_data is None:
-            await self._refuse(ErrorCode.INVALID_MESSAGE, "Send JSON text frames.")
-            return
-        size = len(text_data.encode())
-        too_large = f"Messages are limited to {MAX_FRAME_BYTES} bytes (SDP offers to {MAX_RTC_FRAME_BYTES})."
-        if size > MAX_RTC_FRAME_BYTES:
-            await self._refuse(ErrorCode.TOO_LARGE, too_large)
+        message = parse_frame(text_data, bytes_data, INBOUND_RULES, self.limiter)
+        if isinstance(message, Refusal):
+            await self._refuse(message.code, message.message, message.ref)
             return
         try:
-            raw = json.loads(text_data)
-        except ValueError:
-            await self._refuse(ErrorCode.INVALID_JSON, "Messages must be JSON objects.")
-            return
-        ref = raw.get("ref") if isinstance(raw, dict) and isinstance(raw.get("ref"), str) else None
-        kind = raw.get("type") if isinstance(raw, dict) else None
-        if size > MAX_FRAME_BYTES and kind not in RTC_TYPES:
-            await self._refuse(ErrorCode.TOO_LARGE, too_large, ref)
-            return
-        if not self.limiter.allow(kind if isinstance(kind, str) else "*"):
-            await self._refuse(ErrorCode.RATE_LIMITED, "Too many messages; slow down.", ref)
-            return
-        if kind not in INBOUND_TYPES:
-            await self._refuse(
-                ErrorCode.UNKNOWN_TYPE, f"Unknown message type {str(kind)[:40]!r}.", ref
-            )
-            return
-        try:
-            message = INBOUND.validate_python(raw)
-        except ValidationError as invalid:
-            await self._refuse(ErrorCode.INVALID_MESSAGE, _validation_summary(invalid), ref)
-            return
-        await self._handle(message)
+            await self._handle(message)
+        except Exception:
+            # A bug or a database error in one handler answers this message with an error;
+            # it never closes the socket or stops the room.
+            logger.exception("room %s: handling %s failed", self.room.slug, message.type)
+            await self._error(ErrorCode.INTERNAL, "Something went wrong; try again.", message.ref)
 
     async def _handle(self, message: InboundMessage) -> None:
         assert self.room is not None
         if isinstance(message, RtcPublish | RtcSubscribe | RtcLeave | CohostAsk):
             await self._media(message)
+        elif isinstance(message, GiftSendMessage):
+            await gift_socket_message(self, message)
+        elif isinstance(message, QuizAnswer):
+            await quiz_socket_message(self, message)
+        elif isinstance(message, GiveawayEnter | CouponClaim):
+            await giveaway_socket_message(self, message)
         elif isinstance(message, Ping):
             await self.send(text_data=json.dumps({"type": "pong", "ref": message.ref}))
         elif isinstance(message, RoomResume):
@@ -218,10 +254,12 @@ class RoomConsumer(AsyncWebsocketConsumer):
             if message.ref:
                 line = {**line, "ref": message.ref}  # lets the sender match its own line
             self.hub.add_chat(self.room.pk, line)
+            await giveaway_chat_line(self, message.text, message.ref)  # a keyword enters
 
     # Media: signaling for the relay, co-host requests ---------------------------------------
     async def _media(self, message: RtcPublish | RtcSubscribe | RtcLeave | CohostAsk) -> None:
         assert self.room is not None and self.member is not None
+        started = time.monotonic()
         try:
             if isinstance(message, CohostAsk):
                 if not self.signed_in:
@@ -242,13 +280,20 @@ class RoomConsumer(AsyncWebsocketConsumer):
                 identity = (
                     user_identity(self.user) if self.signed_in else f"viewer-{self.member.id}"
                 )
+                room = self.room
+                if message.room is not None and message.room != room.slug:
+                    # A linked (PK) room's publisher, only while the battle runs.
+                    room = await database_sync_to_async(pk_subscribe_room)(
+                        room=room, slug=message.room
+                    )
                 url, token = await sync_to_async(rtc_subscribe_grant, thread_sensitive=False)(
-                    room=self.room, identity=identity
+                    room=room, identity=identity
                 )
                 path = "/v1/subscribe"
                 body = {"token": token, "sdp": message.sdp, "publisher": message.publisher}
             answer = await relay_call(url, path, {**body, "type": "offer"})
         except MediaError as failed:
+            logger.info("%s in room %s refused: %s", message.type, self.room.slug, failed.code)
             reply: dict[str, Any] = {"type": "error", "code": failed.code, "message": str(failed)}
             if message.ref:
                 reply["ref"] = message.ref
@@ -257,6 +302,9 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=json.dumps(reply))
             return
         self.peers[str(answer.get("peer_id"))] = (url, token)
+        elapsed = time.monotonic() - started
+        if elapsed > SLOW_SIGNALING_SECONDS:  # the page gives up after 20 s
+            logger.warning("%s in room %s took %.1f s", message.type, self.room.slug, elapsed)
         await self.send(
             text_data=json.dumps(
                 {

@@ -83,7 +83,8 @@ def flash_deal_start(
     minutes: int,
     actor: User,
 ) -> FlashDeal:
-    """Start a deal on the pinned product (one at a time). Publishes deal.started."""
+    """Start a deal on the pinned product (one at a time). Publishes deal.started; the room
+    timeline records it."""
     access_room_moderation(actor, room)
     room = LiveRoom.objects.select_for_update().get(pk=room.pk)
     if room.pinned_product_id is None:
@@ -102,6 +103,9 @@ def flash_deal_start(
         created_by=actor,
         ends_at=timezone.now() + dt.timedelta(minutes=minutes),
     )
+    from liverooms.replays.services import timeline_record  # replays build on rooms
+
+    timeline_record(room=room, kind="deal_start", product_id=deal.product_id, deal=deal)
     transaction.on_commit(
         lambda: events.publish_now(room.pk, "deal.started", {"deal": deal_payload(deal)})
     )
@@ -113,7 +117,8 @@ def flash_deal_start(
 
 @transaction.atomic
 def flash_deal_end(*, deal_id: int, actor: User | None = None) -> None:
-    """End a deal now (host) or at its end time (Celery). Publishes deal.ended once."""
+    """End a deal now (host) or at its end time (Celery). Publishes deal.ended once; the room
+    timeline records the end."""
     deal = FlashDeal.objects.select_for_update().select_related("room").get(pk=deal_id)
     if actor is not None:
         access_room_moderation(actor, deal.room)
@@ -121,6 +126,16 @@ def flash_deal_end(*, deal_id: int, actor: User | None = None) -> None:
         return
     deal.ended_at = timezone.now()
     deal.save(update_fields=["ended_at"])
+    from liverooms.replays.services import timeline_record  # replays build on rooms
+
+    # A late timer still ends the deal, for the timeline, when buying it stopped.
+    timeline_record(
+        room=deal.room,
+        kind="deal_end",
+        product_id=deal.product_id,
+        deal=deal,
+        at=min(deal.ended_at, deal.ends_at),
+    )
     events.publish_on_commit(deal.room_id, "deal.ended", {"id": deal.pk})
 
 

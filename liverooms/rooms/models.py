@@ -70,6 +70,9 @@ class ChatMessage(models.Model):
     author_name = models.CharField(max_length=80)
     text = models.CharField(max_length=500)
     language = models.CharField(max_length=10, blank=True)
+    # The line in other languages, as the room's viewers of that language saw it live
+    # (support.translation): the replay shows the same translations.
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
 

@@ -83,6 +83,11 @@ class RoomSnapshot:
     pinned_message: dict[str, Any] | None
     you: dict[str, Any]
     publishers: list[dict[str, Any]]
+    pk: dict[str, Any] | None = None
+    giveaway: dict[str, Any] | None = None
+    coupon: dict[str, Any] | None = None
+    quiz: dict[str, Any] | None = None
+    gifts: dict[str, Any] | None = None
 
 
 def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
@@ -90,11 +95,21 @@ def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
         room.messages.filter(deleted_at__isnull=True).order_by("-created_at", "-id")[:CHAT_HISTORY]
     )
     pinned = room.pinned_message
-    from liverooms.media.selectors import can_publish, room_publishers, user_identity
+    from liverooms.gifts.selectors import gifts_snapshot
+    from liverooms.giveaways.selectors import room_selling_snapshot
+    from liverooms.media.selectors import (
+        can_publish,
+        pk_battle_open,
+        pk_payload,
+        room_publishers,
+        user_identity,
+    )
+    from liverooms.quizzes.selectors import quiz_snapshot
     from liverooms.rooms.cards import product_card
     from liverooms.rooms.deals import deal_active, deal_payload
 
     deal = deal_active(room)
+    battle = pk_battle_open(room)
     return RoomSnapshot(
         deal=deal_payload(deal) if deal else None,
         pinned_product=product_card(room.pinned_product_id) if room.pinned_product_id else None,
@@ -116,13 +131,23 @@ def room_snapshot(room: LiveRoom, user: User | AnonymousUser) -> RoomSnapshot:
             "identity": user_identity(user) if user.is_authenticated else "",
         },
         publishers=room_publishers(room),
+        pk=pk_payload(battle) if battle else None,
+        **room_selling_snapshot(room, user),  # giveaway, coupon
+        quiz=quiz_snapshot(room),
+        gifts=gifts_snapshot(room, user),
     )
 
 
 def display_name(user: User | AnonymousUser) -> str:
+    """The name other viewers see (chat, co-hosts, quizzes, gifts): the first name, or a stable
+    pseudonym. Never any part of the e-mail address: usernames are e-mails here."""
     if not user.is_authenticated:
         return ""
-    return (user.first_name or user.username.split("@")[0])[:40]
+    if user.first_name:
+        return user.first_name[:40]
+    from django.utils.crypto import salted_hmac
+
+    return "shopper-" + salted_hmac("display-name", str(user.pk)).hexdigest()[:6]
 
 
 def room_for_socket(slug: str) -> LiveRoom | None:

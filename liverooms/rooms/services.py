@@ -33,6 +33,7 @@ from liverooms.rooms.selectors import (
 from shop.accounts.models import User
 from shop.catalog.models import Product, ProductStatus, Variant
 from shop.orders.models import Order, OrderStatus
+from support.translation.chat import chat_message_queue_translation
 
 
 class RoomError(ValueError):
@@ -59,6 +60,8 @@ def room_start(*, room: LiveRoom, actor: User) -> LiveRoom:
 
 @transaction.atomic
 def room_end(*, room: LiveRoom, actor: User) -> LiveRoom:
+    """live -> ended. Publishes room.status; a PK invitation or battle of the room ends too
+    (pk.ended in both rooms)."""
     access_room_moderation(actor, room)
     room = LiveRoom.objects.select_for_update().get(pk=room.pk)
     if room.status != RoomStatus.LIVE:
@@ -66,6 +69,15 @@ def room_end(*, room: LiveRoom, actor: User) -> LiveRoom:
     room.status, room.ended_at = RoomStatus.ENDED, timezone.now()
     room.save(update_fields=["status", "ended_at"])
     events.publish_on_commit(room.pk, "room.status", {"status": room.status})
+    from liverooms.media.pk import pk_end_for_room  # media builds on rooms, not the reverse
+
+    pk_end_for_room(room=room)
+    from liverooms.quizzes.services import quiz_end_for_room
+
+    quiz_end_for_room(room=room)  # quiz.ended, top-N rewards
+    from liverooms.giveaways.services import selling_close_for_room
+
+    selling_close_for_room(room=room)  # coupon.closed (room_ended), giveaway stops entries
     return room
 
 
@@ -103,11 +115,17 @@ def room_pin_message(*, room: LiveRoom, message_id: int | None, actor: User) -> 
 @transaction.atomic
 def room_pin_product(*, room: LiveRoom, product_id: int | None, actor: User) -> LiveRoom:
     """Pin one of the shop's published products (None unpins). Publishes product.pinned
-    (with a card for every language and currency) or product.unpinned."""
+    (with a card for every language and currency) or product.unpinned; the room timeline
+    (replay chapters) records the pin or unpin in the same transaction."""
     access_room_moderation(actor, room)
+    from liverooms.replays.services import timeline_record  # replays build on rooms
+
     if product_id is None:
+        unpinned = room.pinned_product_id
         room.pinned_product = None
         room.save(update_fields=["pinned_product"])
+        if unpinned is not None:
+            timeline_record(room=room, kind="unpin", product_id=unpinned)
         events.publish_on_commit(room.pk, "product.unpinned", {})
         return room
     product = Product.objects.filter(
@@ -117,6 +135,7 @@ def room_pin_product(*, room: LiveRoom, product_id: int | None, actor: User) -> 
         raise RoomError(_("Pin a published product of this shop."), "bad_product")
     room.pinned_product = product
     room.save(update_fields=["pinned_product"])
+    timeline_record(room=room, kind="pin", product_id=product.pk)
     transaction.on_commit(
         lambda: events.publish_now(room.pk, "product.pinned", {"product": product_card(product.pk)})
     )
@@ -159,6 +178,7 @@ def chat_post(*, room: LiveRoom, user: User, text: str, language: str = "") -> d
     message = ChatMessage.objects.create(
         room=room, user=user, author_name=display_name(user), text=text, language=language
     )
+    chat_message_queue_translation(message=message)  # into the room's other languages
     return message_dict(message)
 
 

@@ -44,6 +44,11 @@ def snapshot_text(seq: int, snapshot: Any, likes: int, viewers: int) -> str:
             "viewers": viewers,
             "you": snapshot.you,
             "publishers": snapshot.publishers,
+            "pk": snapshot.pk,
+            "giveaway": snapshot.giveaway,
+            "coupon": snapshot.coupon,
+            "quiz": snapshot.quiz,
+            "gifts": snapshot.gifts,
         },
         ensure_ascii=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -15,8 +16,21 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liverooms.giveaways.services import GiveawayError
+from liverooms.giveaways.views import giveaway_action
+from liverooms.media.pk import (
+    PK_DEFAULT_SECONDS,
+    PkError,
+    pk_accept,
+    pk_cancel,
+    pk_candidates,
+    pk_decline,
+    pk_end,
+    pk_invite,
+)
 from liverooms.media.selectors import user_identity
 from liverooms.media.services import MediaError, cohost_decide, cohost_remove, room_media_close
+from liverooms.quizzes.services import quiz_action
 from liverooms.realtime.events import viewer_counts
 from liverooms.rooms.deals import DealError, deal_active, flash_deal_end, flash_deal_start
 from liverooms.rooms.models import ChatMessage, LiveRoom, SanctionKind
@@ -38,6 +52,7 @@ from liverooms.rooms.services import (
     room_set_slow_mode,
     room_start,
 )
+from shop.accounts.models import User
 from shop.catalog.selectors import (
     ProductFilters,
     product_queryset,
@@ -52,13 +67,30 @@ def live_list(request: HttpRequest) -> HttpResponse:
     return render(request, "rooms/list.html", rooms_context())
 
 
+def live_cards(request: HttpRequest) -> HttpResponse:
+    """The live-now and upcoming sections alone: /live/ and the home page poll this to stay
+    current (a room going live, viewer counts, a show that ended) without a reload."""
+    try:
+        limit = min(max(int(request.GET.get("limit", 24)), 1), 24)
+    except ValueError:
+        limit = 24
+    response = render(request, "rooms/includes/cards.html", rooms_context(limit))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def rooms_context(limit: int = 24) -> dict[str, object]:
     """Live rooms with their viewer counts, and upcoming rooms (also used by the home page)."""
     live = list(rooms_live()[:limit])
     counts = viewer_counts([room.pk for room in live])
     for room in live:
         room.viewers = counts.get(room.pk, 0)  # type: ignore[attr-defined]
-    return {"live": live, "upcoming": list(rooms_upcoming()[:limit])}
+    return {
+        "live": live,
+        "upcoming": list(rooms_upcoming()[:limit]),
+        "rooms_limit": limit,
+        "rooms_refresh_ms": settings.ROOM_LIST_REFRESH_SECONDS * 1000,
+    }
 
 
 def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -151,6 +183,20 @@ class HostActionForm(forms.Form):
                 "cohost_accept",
                 "cohost_decline",
                 "cohost_remove",
+                "pk_invite",
+                "pk_accept",
+                "pk_decline",
+                "pk_cancel",
+                "pk_end",
+                "giveaway_open",
+                "giveaway_close",
+                "giveaway_draw",
+                "coupon_drop",
+                "coupon_stop",
+                "quiz_start",
+                "quiz_launch",
+                "quiz_reveal",
+                "quiz_end",
             )
         ]
     )
@@ -164,6 +210,15 @@ class HostActionForm(forms.Form):
     seconds = forms.IntegerField(required=False, min_value=0, max_value=3600)
     minutes = forms.IntegerField(required=False, min_value=1, max_value=7 * 24 * 60)
     user_id = forms.IntegerField(required=False, min_value=1)
+    target_room = forms.SlugField(required=False, max_length=50)  # pk_invite: the room's slug
+    # giveaway_open (quantity: winners) and coupon_drop (quantity: codes, per_buyer_limit)
+    prize = forms.CharField(required=False, max_length=200)
+    keyword = forms.CharField(required=False, max_length=40)
+    countries = forms.CharField(required=False, max_length=400)  # ISO codes, comma-separated
+    requires_purchase = forms.BooleanField(required=False)
+    giveaway_id = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    voucher_id = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    quiz_set = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)  # quiz_start
 
 
 @require_POST
@@ -188,6 +243,12 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
                 accept=data["action"] == "cohost_accept",
                 actor=actor,  # type: ignore[arg-type]
             )
+        elif data["action"].startswith("quiz_"):
+            quiz_action(room=room, action=data["action"], data=data, actor=actor)  # type: ignore[arg-type]
+        elif data["action"].startswith(("giveaway_", "coupon_")):
+            giveaway_action(room=room, action=data["action"], data=data, actor=actor)  # type: ignore[arg-type]
+        elif data["action"].startswith("pk_"):
+            pk_action(room=room, action=data["action"], data=data, actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "cohost_remove" and data["user_id"]:
             cohost_remove(room=room, user_id=data["user_id"], actor=actor)  # type: ignore[arg-type]
         elif data["action"] == "pin" and data["product_id"]:
@@ -234,11 +295,35 @@ def host_action(request: HttpRequest, slug: str) -> HttpResponse:
                 {"ok": False, "code": "invalid", "errors": {"__all__": ["missing target"]}},
                 status=400,
             )
-    except (RoomError, DealError, MediaError) as refused:
+    except (GiveawayError, RoomError, DealError, MediaError) as refused:
         return JsonResponse(
             {"ok": False, "code": refused.code, "message": str(refused)}, status=409
         )
     return JsonResponse({"ok": True})
+
+
+def pk_action(*, room: LiveRoom, action: str, data: dict[str, Any], actor: User) -> None:
+    """The PK part of the console: invite a live room, answer an invitation, cancel it, end
+    the battle (each service checks the actor runs the right side)."""
+    if action == "pk_invite":
+        if not data["target_room"]:
+            raise PkError(_("Choose a live room to invite."), "pk_room_not_found")
+        pk_invite(
+            room=room,
+            target_slug=data["target_room"],
+            duration_seconds=data["seconds"] or PK_DEFAULT_SECONDS,
+            actor=actor,
+        )
+    else:
+        answer = {"pk_accept": pk_accept, "pk_decline": pk_decline, "pk_cancel": pk_cancel}
+        answer.get(action, pk_end)(room=room, actor=actor)
+
+
+def host_pk_rooms(request: HttpRequest, slug: str) -> HttpResponse:
+    """Live rooms this room's host could invite to a PK (for the console's picker)."""
+    room = get_object_or_404(LiveRoom.objects.select_related("shop"), slug=slug)
+    access_room_moderation(request.user, room)
+    return JsonResponse({"rooms": pk_candidates(room)})
 
 
 def host_stats(request: HttpRequest, slug: str) -> HttpResponse:
@@ -246,4 +331,6 @@ def host_stats(request: HttpRequest, slug: str) -> HttpResponse:
     polled here instead of broadcast to viewers)."""
     room = get_object_or_404(LiveRoom.objects.select_related("shop"), slug=slug)
     access_room_moderation(request.user, room)
-    return JsonResponse(room_sales(room))
+    from liverooms.gifts.selectors import gift_revenue
+
+    return JsonResponse({**room_sales(room), "gifts": gift_revenue(room)})

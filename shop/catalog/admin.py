@@ -21,6 +21,7 @@ from shop.catalog.models import (
     ProductImage,
     ProductStatus,
     ProductTranslation,
+    SizeChart,
     Variant,
     VariantPrice,
 )
@@ -77,6 +78,13 @@ class ProductAdmin(ShopScopedAdmin):
     inlines = [ProductTranslationInline, ProductImageInline]
     actions = ["publish", "unpublish"]
     filter_horizontal = ("attributes",)
+
+    def save_model(self, request: HttpRequest, obj: Product, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "status" in form.changed_data:
+            # Like the list actions: the first publication is stamped (storefront order) and
+            # queues machine drafts for the languages without text.
+            product_set_status(product=obj, status=obj.status)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -176,3 +184,9 @@ class VariantAdmin(ShopScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Variant, form: Any, change: bool) -> None:
         obj.shop_id = obj.product.shop_id  # the variant always belongs to its product's shop
         super().save_model(request, obj, form, change)
+
+
+@admin.register(SizeChart)
+class SizeChartAdmin(ShopScopedAdmin):
+    list_display = ("name", "shop", "unit")
+    search_fields = ("name",)

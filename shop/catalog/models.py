@@ -87,6 +87,45 @@ class ProductStatus(models.TextChoices):
     PUBLISHED = "published", _("Published")
 
 
+class SizeUnit(models.TextChoices):
+    CM = "cm", _("centimetres")
+    INCH = "in", _("inches")
+
+
+class SizeChart(models.Model):
+    """A shop's size chart: per size label, body measurement ranges (min, max) in ``unit``.
+
+    ``rows`` is a list like ``[{"size": "S", "chest": [82, 88], "waist": [64, 70],
+    "hip": [88, 94]}, ...]`` from the smallest size to the largest; columns a chart does not
+    measure are left out (shoes use ``foot``).
+    """
+
+    shop_scope_path = "shop"
+    COLUMNS = ("chest", "waist", "hip", "foot")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="size_charts")
+    name = models.CharField(_("name"), max_length=120)
+    unit = models.CharField(_("unit"), max_length=2, choices=SizeUnit.choices, default="cm")
+    rows = models.JSONField(
+        _("rows"),
+        default=list,
+        help_text=_(
+            'From smallest to largest, e.g. [{"size": "S", "chest": [82, 88], "waist": [64, 70]}]'
+        ),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "name"], name="unique_size_chart_per_shop")
+        ]
+        verbose_name = _("size chart")
+        verbose_name_plural = _("size charts")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Product(models.Model):
     shop_scope_path = "shop"
 
@@ -101,6 +140,14 @@ class Product(models.Model):
     is_featured = models.BooleanField(_("featured"), default=False)
     attributes = models.ManyToManyField(
         Attribute, blank=True, related_name="products", verbose_name=_("variant attributes")
+    )
+    size_chart = models.ForeignKey(
+        SizeChart,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="products",
+        verbose_name=_("size chart"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

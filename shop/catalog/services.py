@@ -11,6 +11,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from shop.catalog.models import Product, ProductImage, ProductStatus
+from support.translation.products import product_queue_drafts
 
 THUMBNAIL_SIZE = (480, 480)
 
@@ -56,11 +57,14 @@ def product_image_add(
 
 @transaction.atomic
 def product_set_status(*, product: Product, status: str) -> Product:
-    """Publish or unpublish. First publication stamps ``published_at``."""
+    """Publish or unpublish. First publication stamps ``published_at``; publishing queues
+    machine-translated drafts for the languages the product has no text in (on commit)."""
     product.status = status
     fields = ["status", "updated_at"]
     if status == ProductStatus.PUBLISHED and product.published_at is None:
         product.published_at = timezone.now()
         fields.append("published_at")
     product.save(update_fields=fields)
+    if status == ProductStatus.PUBLISHED:
+        product_queue_drafts(product=product)
     return product

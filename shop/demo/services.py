@@ -21,17 +21,28 @@ from shop.catalog.models import (
     Product,
     ProductStatus,
     ProductTranslation,
+    SizeChart,
     Variant,
     VariantPrice,
 )
+from shop.catalog.selectors import product_text, variant_label
 from shop.catalog.services import product_image_add, product_set_status
 from shop.demo import data
+from shop.orders.models import Order, OrderLine
+from shop.orders.services import (
+    Actor,
+    order_add_shipment,
+    order_create_numbered,
+    order_mark_paid,
+    shipment_add_tracking_event,
+)
 from shop.pricing.models import FxRate
 from shop.pricing.money import quantize
 from shop.shipping.models import ShippingRate, ShippingRatePrice, ShippingZone
 from shop.shops.models import Role, Shop
 from shop.shops.services import staff_add
 from shop.vouchers.models import Voucher, VoucherAmount
+from support.agent.models import StorePolicy
 
 DEMO_PASSWORD = "showroom-demo"
 STAFF_ROLES = [Role.OWNER, Role.HOST, Role.CONSULTANT, Role.SUPPORT]
@@ -219,6 +230,25 @@ def _shipping(shop: Shop) -> None:
                 )
 
 
+def _size_charts(shop: Shop) -> None:
+    """Size charts for the shop's apparel, linked to the products of their categories."""
+    for name, unit, rows, category_slugs in data.SIZE_CHARTS.get(shop.slug, []):
+        chart, _ = SizeChart.objects.update_or_create(
+            shop=shop, name=name, defaults={"unit": unit, "rows": rows}
+        )
+        Product.objects.filter(shop=shop, category__slug__in=category_slugs).update(
+            size_chart=chart
+        )
+
+
+def _policies(shop: Shop) -> None:
+    for kind, texts in data.POLICIES.get(shop.slug, {}).items():
+        for language, (title, body) in texts.items():
+            StorePolicy.objects.update_or_create(
+                shop=shop, kind=kind, language=language, defaults={"title": title, "body": body}
+            )
+
+
 def _vouchers(shop: Shop) -> None:
     for code, kind, percentage, amounts, limit, per_customer in data.VOUCHERS.get(shop.slug, []):
         voucher, _ = Voucher.objects.update_or_create(
@@ -240,6 +270,34 @@ def _vouchers(shop: Shop) -> None:
                     "discount": Decimal(discount) if discount else None,
                     "min_spend": Decimal(min_spend) if min_spend else None,
                 },
+            )
+
+
+def _gifts_and_coins(shop: Shop) -> None:
+    """Gifts for the shop's rooms and coin packs to buy them with (coins are per shop)."""
+    from liverooms.gifts.models import Gift
+    from shop.wallet.models import CoinPack, CoinPackPrice
+
+    for order, (name, animation, coins) in enumerate(
+        (
+            ("Heart", "heart", 1),
+            ("Rose", "rose", 10),
+            ("Star", "star", 50),
+            ("Rocket", "rocket", 200),
+        )
+    ):
+        Gift.objects.get_or_create(
+            shop=shop,
+            name=name,
+            defaults={"animation": animation, "coin_price": coins, "sort_order": order},
+        )
+    for order, (coins, usd, eur) in enumerate(((100, "0.99", "0.95"), (600, "4.99", "4.69"))):
+        pack, _created = CoinPack.objects.get_or_create(
+            shop=shop, name=f"{coins} coins", defaults={"coins": coins, "sort_order": order}
+        )
+        for currency, amount in (("USD", usd), ("EUR", eur)):
+            CoinPackPrice.objects.get_or_create(
+                pack=pack, currency=currency, defaults={"amount": Decimal(amount)}
             )
 
 
@@ -287,6 +345,122 @@ def _rooms(shops: dict[str, Shop]) -> None:
         )
         if created:
             room.hosts.set(shop.memberships.filter(role=Role.HOST).values_list("user", flat=True))
+
+
+def _consultations(shop: Shop) -> None:
+    """The shop's consultation service, deposits, and its consultant's weekly hours.
+
+    Weekly hours are only created for a consultant who has none, so hours a merchant edited
+    in the admin survive a rerun.
+    """
+    from support.consultations.models import (
+        Consultant,
+        ConsultationService,
+        ServiceDeposit,
+        WeeklyAvailability,
+    )
+
+    spec = data.CONSULTATIONS.get(shop.slug)
+    if spec is None:
+        return
+    names = _names(spec["names"])
+    descriptions = dict(zip(data.LANGS, spec["descriptions"], strict=False))
+    service = ConsultationService.objects.filter(shop=shop, names__en=names["en"]).first()
+    if service is None:
+        service = ConsultationService(shop=shop)
+    service.names, service.descriptions = names, descriptions
+    service.duration_minutes = spec["duration_minutes"]
+    service.buffer_minutes = spec["buffer_minutes"]
+    service.save()
+    for currency, amount in spec["deposits"].items():
+        ServiceDeposit.objects.update_or_create(
+            service=service, currency=currency, defaults={"amount": Decimal(amount)}
+        )
+    user = User.objects.get(email=f"{Role.CONSULTANT.value}@{_staff_prefix(shop)}.demo")
+    consultant, _ = Consultant.objects.update_or_create(
+        shop=shop,
+        user=user,
+        defaults={"display_name": spec["consultant"], "time_zone": spec["time_zone"]},
+    )
+    consultant.services.add(service)
+    if not consultant.weekly_availability.exists():
+        start, end = (dt.time.fromisoformat(value) for value in spec["hours"])
+        WeeklyAvailability.objects.bulk_create(
+            WeeklyAvailability(consultant=consultant, weekday=day, start_time=start, end_time=end)
+            for day in range(5)
+        )
+
+
+def _shopper_orders(shop: Shop, shopper: User) -> None:
+    """The demo shopper's paid and shipped orders in ``shop``, with carrier scans.
+
+    Each is keyed by its ``source_id``: an order already there is left as it is (its number is
+    random and it may have moved on), so a rerun adds nothing. Goes through the order services,
+    so status events and e-mails are what a real order would have. No stock is taken: these
+    are past sales, not reservations.
+    """
+    for key, sku, rate_name, carrier, tracking_number, scans in data.SHOPPER_ORDERS.get(
+        shop.slug, []
+    ):
+        if Order.objects.filter(shop=shop, user=shopper, source_id=key).exists():
+            continue
+        variant = Variant.objects.get(shop=shop, sku=sku)
+        language = shopper.preferred_language or shop.default_language
+        currency = shop.default_currency
+        unit_price = variant.prices.get(currency=currency).amount
+        rate = ShippingRatePrice.objects.select_related("rate").get(
+            rate__zone__shop=shop, rate__name=rate_name, currency=currency
+        )
+        shipping = Decimal(0) if rate.free_over and unit_price >= rate.free_over else rate.amount
+        order = order_create_numbered(
+            shop=shop,
+            user=shopper,
+            email=shopper.email,
+            language=language,
+            currency=currency,
+            subtotal=unit_price,
+            shipping_total=shipping,
+            total=unit_price + shipping,
+            shipping_method=rate.rate.name,
+            shipping_rate=rate.rate,
+            ship_name="Demo Shopper",
+            ship_line1="Calle de Serrano 41",
+            ship_city="Madrid",
+            ship_postal_code="28001",
+            ship_country="ES",
+            source_id=key,
+        )
+        OrderLine.objects.create(
+            order=order,
+            variant=variant,
+            product_name=product_text(variant.product, language)[0],
+            variant_label=variant_label(variant, language),
+            sku=variant.sku,
+            quantity=1,
+            unit_price=unit_price,
+            line_total=unit_price,
+            weight_grams=variant.weight_grams,
+        )
+        shopper_actor = Actor(user=shopper, label="shopper")
+        order_mark_paid(order_id=order.pk, actor=shopper_actor, payment_reference=f"demo-{key}")
+        shipment = order_add_shipment(
+            order_id=order.pk,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            actor=Actor(label="demo"),
+        )
+        for index, (status, location) in enumerate(scans, start=1):
+            shipment_add_tracking_event(
+                shipment_id=shipment.pk,
+                status=status,
+                location=location,
+                occurred_at=shipment.shipped_at + dt.timedelta(minutes=index),
+                actor=Actor(label="carrier"),
+            )
+
+
+def _staff_prefix(shop: Shop) -> str:
+    return next(spec["staff_prefix"] for spec in data.SHOPS if spec["slug"] == shop.slug)
 
 
 @transaction.atomic
@@ -392,8 +566,13 @@ def demo_load() -> DemoSummary:
 
     for shop in shops.values():
         _shipping(shop)
+        _size_charts(shop)
+        _policies(shop)
         _vouchers(shop)
+        _gifts_and_coins(shop)
+        _consultations(shop)
     _rooms(shops)
+    _shopper_orders(atelier, shopper)
     summary.shops = len(shops)
     summary.variants = Variant.objects.filter(shop__in=shops.values()).count()
     return summary

@@ -14,7 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from shop.orders.models import Order, OrderEvent, OrderLine, OrderStatus, Shipment
+from shop.orders.models import (
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderStatus,
+    ReturnRequest,
+    Shipment,
+)
 from shop.orders.services import (
     Actor,
     TransitionError,
@@ -206,3 +213,19 @@ class OrderAdmin(ShopScopedAdmin):
                 order_id=order.pk, actor=self._actor(request), reason="cancelled by merchant"
             )
         messages.success(request, _("Unpaid orders cancelled; their stock is available again."))
+
+
+@admin.register(ReturnRequest)
+class ReturnRequestAdmin(ShopScopedAdmin):
+    """Return requests shoppers opened (through the support agent); staff set the outcome."""
+
+    shop_path = "order__shop"
+    list_display = ("__str__", "order", "status", "created_at")
+    list_filter = ("status",)
+    search_fields = ("order__number", "reason")
+    list_select_related = ("order",)
+    readonly_fields = ("order", "lines", "reason", "requested_by", "created_at")
+    fields = ("order", "lines", "reason", "requested_by", "status", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -41,6 +41,8 @@ class SourceType(models.TextChoices):
     LIVE_ROOM = "live_room", _("Live room")
     REPLAY = "replay", _("Replay")
     CONSULTATION = "consultation", _("Consultation")
+    CONSULTATION_DEPOSIT = "consultation_deposit", _("Consultation deposit")
+    COINS = "coins", _("Coin pack")
 
 
 class Order(models.Model):
@@ -199,3 +201,48 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.status} {self.location}"
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class ReturnRequest(models.Model):
+    """A shopper's request to return (part of) an order for a refund; staff decide on it."""
+
+    shop_scope_path = "order__shop"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    lines = models.ManyToManyField(OrderLine, blank=True, related_name="+", verbose_name=_("lines"))
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=ReturnStatus.choices,
+        default=ReturnStatus.REQUESTED,
+        db_index=True,
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A retried request (the shopper asks twice) never opens a second return.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status="requested"),
+                name="one_open_return_per_order",
+            )
+        ]
+        verbose_name = _("return request")
+        verbose_name_plural = _("return requests")
+
+    def __str__(self) -> str:
+        return f"return {self.pk} of {self.order_id} ({self.status})"

@@ -81,8 +81,22 @@ def _event(order: Order, kind: str, actor: Actor, message: str = "", **data: obj
     )
 
 
-def _new_number() -> str:
-    return "SR" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+def _new_number(prefix: str = "SR") -> str:
+    return prefix + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+
+
+def order_create_numbered(*, prefix: str = "SR", **fields: object) -> Order:
+    """Create an order row under a fresh random number (``<prefix>`` + 8 characters),
+    retrying the rare collision. For any kind of order (checkout, coin packs)."""
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Order.objects.create(number=_new_number(prefix), **fields)
+        except IntegrityError:
+            continue
+    raise CheckoutError(  # pragma: no cover - 32^8 numbers make this practically impossible
+        "Could not allocate an order number.", "internal"
+    )
 
 
 # Where an order came from may want to know when it is paid (a live room shows a "just
@@ -92,6 +106,15 @@ PAID_HOOKS: dict[str, Callable[[Order], None]] = {}
 
 def register_paid_hook(source_type: str, hook: Callable[[Order], None]) -> None:
     PAID_HOOKS[source_type] = hook
+
+
+# Where an order came from may also need to undo something when it is refunded (coins bought
+# with the order are taken back). Called after commit with the order and the amount refunded.
+REFUND_HOOKS: dict[str, Callable[[Order, Decimal], None]] = {}
+
+
+def register_refund_hook(source_type: str, hook: Callable[[Order, Decimal], None]) -> None:
+    REFUND_HOOKS[source_type] = hook
 
 
 # Called after commit with the variants whose stock moved (and the order that moved it), e.g.
@@ -269,15 +292,7 @@ def _create_order(
         source_id=source_id,
         reserved_until=timezone.now() + dt.timedelta(minutes=minutes),
     )
-    for _attempt in range(5):
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(number=_new_number(), **fields)
-            break
-        except IntegrityError:
-            continue
-    else:  # pragma: no cover - 32^8 numbers make this practically impossible
-        raise CheckoutError("Could not allocate an order number.", "internal")
+    order = order_create_numbered(**fields)
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -491,6 +506,9 @@ def order_record_refund(
     _set_status(order, status, actor, reference=reference, amount=str(amount))
     if status == OrderStatus.REFUNDED:
         _queue_email(order, "refunded")
+    hook = REFUND_HOOKS.get(order.source_type)
+    if hook is not None:
+        transaction.on_commit(lambda: hook(order, amount))
     return order
 
 

@@ -8,9 +8,7 @@ from shop.orders.emails import order_email_send
 from shop.orders.services import reservations_release_expired
 
 
-@shared_task(
-    queue="default", acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5
-)
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def send_order_email(order_id: int, kind: str) -> None:
     order_email_send(order_id=order_id, kind=kind)
 

@@ -112,6 +112,22 @@ class ShopScopedAdmin(ShopScopingMixin, admin.ModelAdmin):
         return filters
 
 
+class ShopScopedReadOnlyAdmin(ShopScopedAdmin):
+    """Rows only services write (ledger entries, gift sends, draws, conversations): staff of
+    the shop look, never add or edit. Deleting is refused unless ``allow_delete``."""
+
+    allow_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.allow_delete and super().has_delete_permission(request, obj)
+
+
 class ShopScopedInline(ShopScopingMixin):
     """Mixin for inlines: rows and choices limited to the user's shops.
 

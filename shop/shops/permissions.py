@@ -33,12 +33,38 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "vouchers.*",
         "shipping.*",
         "rooms.*",
+        "quizzes.*",
+        "giveaways.view_*",  # read-only: run from the host console
+        "media.view_*",
+        "gifts.*",
+        "replays.*",
+        "wallet.*",
         "consultations.*",
         "support.*",
+        "support_chat.*",
+        "support_agent.*",
+        "support_translation.*",
     ],
-    Role.HOST: ["shops.view_shop", "catalog.view_*", "rooms.*"],
+    Role.HOST: [
+        "shops.view_shop",
+        "catalog.view_*",
+        "rooms.*",
+        "media.view_*",
+        "gifts.view_*",
+        "giveaways.view_*",
+        "replays.view_*",
+    ],
     Role.CONSULTANT: ["shops.view_shop", "catalog.view_*", "consultations.*", "orders.view_*"],
-    Role.SUPPORT: ["shops.view_shop", "catalog.view_*", "orders.view_*", "support.*"],
+    Role.SUPPORT: [
+        "shops.view_shop",
+        "catalog.view_*",
+        "orders.view_*",
+        "support.*",
+        "support_chat.*",
+        "support_agent.view_*",
+        "support_translation.view_*",
+        "support_translation.*_translationmemoryentry",  # support staff curate translations
+    ],
 }
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from liverooms.replays.selectors import published_replays
 from liverooms.rooms.views import rooms_context
 from shop.catalog.selectors import (
     ProductFilters,
@@ -40,6 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "newest": product_views(list(newest), language=language, currency=currency),
             "categories": categories_for_menu(language),
             "shops": Shop.objects.filter(is_active=True),
+            "replays": list(published_replays()[:6]),
             **rooms_context(limit=6),
         },
     )
@@ -94,6 +96,7 @@ def product_list(
             "categories": categories_for_menu(language),
             "query_string": query_without_page.urlencode(),
             "selected_options": set(filters.option_values),
+            "replays": list(published_replays(shop_id=shop.pk)[:6]) if shop else [],
         },
     )
 

@@ -108,3 +108,22 @@ def voucher_check(
                 _("This voucher cannot be used in this currency."), "voucher_currency"
             ) from missing
     return AppliedVoucher(voucher, Money(min(discount, subtotal.amount), currency))
+
+
+def vouchers_for_shopper(user: User) -> list[Voucher]:
+    """Codes that belong to ``user`` (``owner``), newest first, with their amounts and shop,
+    each marked ``usable`` (active, not used up, not expired)."""
+    now = timezone.now()
+    vouchers = list(
+        Voucher.objects.filter(owner=user)
+        .select_related("shop")
+        .prefetch_related("amounts")
+        .order_by("-created_at", "-id")
+    )
+    for voucher in vouchers:
+        voucher.usable = (  # type: ignore[attr-defined]
+            voucher.is_active
+            and (voucher.usage_limit is None or voucher.used_count < voucher.usage_limit)
+            and (voucher.ends_at is None or voucher.ends_at > now)
+        )
+    return vouchers

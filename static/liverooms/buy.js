@@ -1,5 +1,5 @@
-// The in-room checkout drawer: quote on every change, pay with one request, never leave the
-// page (playback keeps going). A Stripe shop collects the card here with Stripe.js; 3-D Secure
+// The in-room checkout drawer (live rooms, consultation calls): quote on every change, pay with
+// one request, never leave the page (playback keeps going). A Stripe shop collects the card here with Stripe.js; 3-D Secure
 // runs in Stripe's own overlay, still on the room page.
 import { loadStripe } from "../payments/stripe-loader.js";
 
@@ -69,10 +69,9 @@ export function bindDrawer(root, getProduct) {
     errorBox.textContent = body.problems.join(" ");
   }
 
-  document.getElementById("buy-now").addEventListener("click", () => {
-    const product = getProduct();
-    if (!product) return;
-    document.getElementById("drawer-title").textContent = document.getElementById("pinned-name").textContent;
+  // Opens the drawer for `product` (its variants with stock) under `title`.
+  function open(product, title) {
+    document.getElementById("drawer-title").textContent = title;
     form.variant.replaceChildren(...product.variants.map((variant) => {
       const option = Object.assign(document.createElement("option"), { value: variant.id, textContent: variant.label, disabled: variant.stock <= 0 });
       return option;
@@ -83,6 +82,11 @@ export function bindDrawer(root, getProduct) {
     drawer.showModal();
     stripe?.mount().catch((error) => { errorBox.textContent = error.message; errorBox.hidden = false; });
     quote();
+  }
+  // The room page's pinned card has one Buy button; other pages call the returned open().
+  document.getElementById("buy-now")?.addEventListener("click", () => {
+    const product = getProduct?.();
+    if (product) open(product, document.getElementById("pinned-name").textContent);
   });
   document.getElementById("drawer-close").addEventListener("click", () => drawer.close());
   for (const name of ["variant", "quantity", "country"]) form[name].addEventListener("change", quote);
@@ -117,4 +121,5 @@ export function bindDrawer(root, getProduct) {
     errorBox.textContent = body.message || Object.values(body.errors || {}).flat().join(" ");
     errorBox.hidden = false;
   });
+  return { open };
 }

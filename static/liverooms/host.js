@@ -1,5 +1,8 @@
 // Host console: room controls and chat moderation. Actions are POSTed to the server; their
 // effects come back over the same room socket as everyone else sees them.
+import { bindGiveawayConsole } from "./giveaways.js";
+import { bindPkConsole } from "./pk.js";
+import { bindQuizConsole } from "./quiz.js";
 import { RoomClient } from "./room-client.js";
 import { Publisher } from "./rtc.js";
 
@@ -90,6 +93,7 @@ async function refreshSales() {
   const sales = await response.json();
   document.getElementById("sales-orders").textContent = sales.orders;
   document.getElementById("sales-revenue").textContent = sales.revenue.join(" + ");
+  if (sales.gifts) document.getElementById("gift-coins").textContent = sales.gifts.coins;
 }
 refreshSales();
 setInterval(refreshSales, 5000);
@@ -192,3 +196,9 @@ const names = new Map();
 client.addEventListener("cohost.requested", ({ detail }) => { names.set(detail.user_id, detail.name); cohostRow(detail.user_id, detail.name, false); });
 client.addEventListener("cohost.accepted", ({ detail }) => cohostRow(detail.user_id, names.get(detail.user_id) || `#${detail.user_id}`, true));
 client.addEventListener("cohost.removed", ({ detail }) => requests.querySelector(`[data-user="${detail.user_id}"]`)?.remove());
+
+// PK with another live room: invite, answer, end; the other host plays beside the controls.
+const pkRoot = document.getElementById("pk-console");
+bindGiveawayConsole(client, { root: document.getElementById("giveaway-console"), act });
+bindPkConsole(client, { root: pkRoot, slug: pkRoot.dataset.slug, act, iceServers: JSON.parse(media.dataset.ice || "[]"), self: media.dataset.identity });
+bindQuizConsole(client, document.getElementById("quiz-console"), act);

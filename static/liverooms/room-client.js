@@ -14,8 +14,11 @@ export class RoomClient extends EventTarget {
 
   connect() {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const since = this.lastSeq === null ? "" : `?since=${this.lastSeq}`;
-    this.socket = new WebSocket(`${scheme}://${location.host}${this.path}${since}`);
+    const query = new URLSearchParams();
+    if (this.lastSeq !== null) query.set("since", this.lastSeq);
+    if (document.documentElement.lang) query.set("lang", document.documentElement.lang); // chat.translated
+    const search = query.toString() ? `?${query}` : "";
+    this.socket = new WebSocket(`${scheme}://${location.host}${this.path}${search}`);
     this.socket.addEventListener("open", () => {
       this.retry = 0;
       this.emit("open", {});

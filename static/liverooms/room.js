@@ -1,6 +1,10 @@
 // Viewer page: chat, likes, viewer count and room status over the room socket.
 import { bindDrawer } from "./buy.js";
+import { bindGiveaways } from "./giveaways.js";
 import { bindProducts } from "./products.js";
+import { bindGifts } from "./gifts.js";
+import { bindPkStage } from "./pk.js";
+import { bindQuiz } from "./quiz.js";
 import { RoomClient } from "./room-client.js";
 import { Publisher, Viewer } from "./rtc.js";
 
@@ -31,17 +35,32 @@ function chatLine(message) {
 function addLines(messages) {
   for (const message of messages) {
     if (lines.querySelector(`[data-id="${message.id}"]`)) continue;
-    lines.append(chatLine(message));
+    const line = chatLine(message);
+    const translation = pendingTranslations.get(String(message.id));
+    if (translation !== undefined) {
+      pendingTranslations.delete(String(message.id));
+      showTranslation(line.lastElementChild, translation);
+    }
+    lines.append(line);
   }
   while (lines.children.length > MAX_LINES) lines.firstElementChild.remove();
   lines.scrollTop = lines.scrollHeight;
 }
 
+let onCamera = 0;
+// What the stage says when there is no video: not started, ended, or live but nobody on camera.
+function showStageNote() {
+  const status = root.dataset.status;
+  const text = status === "live" ? stageNote.dataset.waiting : stageNote.dataset[status];
+  stageNote.hidden = status === "live" && onCamera > 0;
+  if (text) stageNote.textContent = text;
+}
+
 function showStatus(status) {
   statusBadge.className = `badge status-${status}`;
   statusBadge.textContent = statusBadge.dataset[status] || status;
-  if (status === "live") stageNote.hidden = true;
   root.dataset.status = status;
+  showStageNote();
 }
 
 function showSlowMode(seconds) {
@@ -73,6 +92,27 @@ client.addEventListener("chat.pinned", ({ detail }) => {
   pinned.hidden = !detail.message;
   if (detail.message) pinned.textContent = `📌 ${detail.message.author}: ${detail.message.text}`;
 });
+// A line in the viewer's language replaces the original; a tap toggles back to the original.
+// A translation can overtake its line (lines are batched): it waits until the line arrives.
+const pendingTranslations = new Map();
+function showTranslation(text, translation) {
+  text.dataset.original ??= text.textContent;
+  text.dataset.translated = ` ${translation}`;
+  text.textContent = text.dataset.translated;
+  text.classList.add("translated");
+  text.title = root.dataset.showOriginal;
+}
+client.addEventListener("chat.translated", ({ detail }) => {
+  const text = lines.querySelector(`[data-id="${detail.message_id}"] span`);
+  if (text) showTranslation(text, detail.text);
+  else if (pendingTranslations.size < MAX_LINES) pendingTranslations.set(String(detail.message_id), detail.text);
+});
+lines.addEventListener("click", (event) => {
+  const text = event.target.closest("span.translated");
+  if (!text) return;
+  const showingOriginal = text.textContent === text.dataset.original;
+  text.textContent = showingOriginal ? text.dataset.translated : text.dataset.original;
+});
 client.addEventListener("chat.deleted", ({ detail }) => lines.querySelector(`[data-id="${detail.id}"]`)?.remove());
 client.addEventListener("likes.update", ({ detail }) => { document.getElementById("like-count").textContent = detail.total; });
 client.addEventListener("viewers.update", ({ detail }) => { document.getElementById("viewer-count").textContent = detail.count; });
@@ -91,6 +131,7 @@ document.getElementById("like-button")?.addEventListener("click", () => client.s
 let pinnedProduct = null;
 bindProducts(client, root, (product) => { pinnedProduct = product; });
 bindDrawer(root, () => pinnedProduct);
+bindGiveaways(client, root);
 
 // Live video: every viewer plays the room's publishers (muted autoplay, tap to unmute).
 const iceServers = JSON.parse(root.dataset.ice || "[]");
@@ -104,14 +145,18 @@ client.addEventListener("room.snapshot", ({ detail }) => {
   viewer.setPublishers(detail.publishers);
   viewer.refresh();
   unmute.hidden = !detail.publishers.length || !viewer.muted;
-  if (detail.publishers.length) stageNote.hidden = true;
+  onCamera = detail.publishers.length;
+  showStageNote();
 });
 client.addEventListener("rtc.publishers", ({ detail }) => {
   viewer?.setPublishers(detail.publishers);
   unmute.hidden = !detail.publishers.length || !viewer?.muted;
-  if (detail.publishers.length) stageNote.hidden = true;
+  onCamera = detail.publishers.length;
+  showStageNote();
 });
 unmute.addEventListener("click", () => { viewer?.unmute(); unmute.hidden = true; });
+// PK: the stage splits while this room is linked with another (after the Viewer made the tiles).
+bindPkStage(client, { stage: document.getElementById("stage"), bar: document.getElementById("pk-bar"), slug: root.dataset.slug });
 
 // Co-host (连麦): ask, and once the host accepts, join with camera and microphone.
 const cohost = document.getElementById("cohost");
@@ -147,5 +192,7 @@ if (cohost) {
   leave.addEventListener("click", () => { stop(); note.textContent = ""; });
 }
 
+bindGifts(client);
+bindQuiz(client, document.getElementById("quiz-card"));
 client.connect();
 window.showroomRoom = client; // for debugging and browser tests

@@ -1,11 +1,22 @@
 // Live video through Showroom's media relay, with the standard WebRTC API. Signaling rides on
 // the room socket (docs/protocol.md): the page sends a complete offer as rtc.publish or
 // rtc.subscribe and gets rtc.answer back (matched by ref). One RTCPeerConnection per publisher
-// watched. Connections that fail (network drop, relay restart) are set up again by themselves.
+// watched.
+//
+// Connections set themselves up again (docs/protocol.md, "Reconnecting"):
+// - a connection that fails, or stays "disconnected" for DISCONNECTED_GRACE (Chromium reports
+//   "disconnected" ~5 s after the far end goes silent, "failed" only ~30 s later);
+// - every connection, at once, after the room socket reconnects (the server left the peers
+//   the old socket made);
+// - the publisher, at once, when rtc.publishers stops listing it (the relay restarted or
+//   dropped it); a viewer, at once, when rtc.publishers lists a publisher it lost.
+// Otherwise retries back off from 0.5 s to 10 s.
 
 const ANSWER_TIMEOUT = 20000;
+const DISCONNECTED_GRACE = 2000;
 
-// Ask the server for an answer to an offer; resolves with the rtc.answer or rejects with the error.
+// Ask the server for an answer to an offer; resolves with the rtc.answer or rejects with the
+// error (at once if the room socket closes meanwhile: that socket's answer will never come).
 function request(client, type, payload) {
   return new Promise((resolve, reject) => {
     const ref = client.send(type, payload);
@@ -14,14 +25,17 @@ function request(client, type, payload) {
       clearTimeout(timer);
       client.removeEventListener("rtc.answer", onAnswer);
       client.removeEventListener("error", onError);
+      client.removeEventListener("close", onClose);
     };
     const onAnswer = ({ detail }) => { if (detail.ref === ref) { done(); resolve(detail); } };
     const onError = ({ detail }) => {
       if (detail.ref === ref) { done(); reject(Object.assign(new Error(detail.message), { code: detail.code, detail: detail.detail })); }
     };
+    const onClose = () => { done(); reject(new Error("the room connection dropped")); };
     const timer = setTimeout(() => { done(); reject(new Error("no answer from the server")); }, ANSWER_TIMEOUT);
     client.addEventListener("rtc.answer", onAnswer);
     client.addEventListener("error", onError);
+    client.addEventListener("close", onClose);
   });
 }
 
@@ -39,28 +53,61 @@ function gathered(pc) {
   });
 }
 
-async function negotiate(client, pc, type, payload) {
+// Thrown when a newer connection replaced `pc` while it was being negotiated.
+class Superseded extends Error {}
+
+// Offer, answer, done: the relay's peer id. `current()` says whether `pc` is still the one
+// wanted; a peer the relay made for a replaced connection is left at once.
+async function negotiate(client, pc, type, payload, current) {
   await pc.setLocalDescription(await pc.createOffer());
   await gathered(pc);
+  if (!current()) throw new Superseded();
   const answer = await request(client, type, { ...payload, sdp: pc.localDescription.sdp });
+  if (!current()) {
+    client.send("rtc.leave", { peer_id: answer.peer_id });
+    throw new Superseded();
+  }
   await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
   return answer.peer_id;
 }
 
-// Calls `repair` when a connection fails or stays disconnected, with growing pauses.
-function watch(pc, repair) {
+// Calls `repair` when `pc` fails or stays disconnected for DISCONNECTED_GRACE, as long as
+// `current()` says it is still the connection in use.
+function watch(pc, current, repair) {
   let timer = null;
   pc.addEventListener("connectionstatechange", () => {
     clearTimeout(timer);
+    if (!current()) return;
     if (pc.connectionState === "failed") repair();
-    else if (pc.connectionState === "disconnected") timer = setTimeout(repair, 3000);
+    else if (pc.connectionState === "disconnected") {
+      timer = setTimeout(() => { if (current() && pc.connectionState === "disconnected") repair(); }, DISCONNECTED_GRACE);
+    }
   });
 }
 
+// getUserMedia, tried again when the device could not start (NotReadableError: "Could not
+// start video source", or Chromium's "Timeout starting video source" on a busy machine; or
+// AbortError): those pass, while a refusal (NotAllowedError) or a missing device does not.
+const CAPTURE_ATTEMPTS = 3;
+export async function capture(constraints) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await navigator.mediaDevices.getUserMedia(constraints);
+    } catch (error) {
+      const transient = error.name === "NotReadableError" || error.name === "AbortError";
+      if (!transient || attempt >= CAPTURE_ATTEMPTS) throw error;
+      console.warn(`rtc: camera or microphone did not start (${error.message}); trying again`);
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
+
 const backoff = (attempt) => Math.min(10000, 500 * 2 ** attempt) * (0.75 + Math.random() / 2);
+const broken = (pc) => !pc || ["failed", "disconnected", "closed"].includes(pc.connectionState);
 
 export class Publisher extends EventTarget {
-  constructor(client, preview, { iceServers = [] } = {}) {
+  // `snapshotEvent`: the socket's snapshot event ("call.snapshot" on a consultation call).
+  constructor(client, preview, { iceServers = [], snapshotEvent = "room.snapshot" } = {}) {
     super();
     this.client = client;
     this.preview = preview;
@@ -71,6 +118,15 @@ export class Publisher extends EventTarget {
     this.attempt = 0;
     this.stopped = true;
     this.lastBytes = null;
+    this.identity = ""; // ours in the room (from the snapshot)
+    this.listed = false; // rtc.publishers has listed us since this connection was made
+    client.addEventListener(snapshotEvent, ({ detail }) => {
+      this.identity = detail.you?.identity || "";
+      this.check(detail.publishers);
+    });
+    client.addEventListener("rtc.publishers", ({ detail }) => this.check(detail.publishers));
+    // A new room socket: the server left the old one's peers, so publish again at once.
+    client.addEventListener("open", () => { if (this.pc) this.reconnect(); });
   }
 
   static async devices() {
@@ -80,7 +136,7 @@ export class Publisher extends EventTarget {
 
   async start({ cameraId = "", microphoneId = "" } = {}) {
     this.stopped = false;
-    this.stream = await navigator.mediaDevices.getUserMedia({
+    this.stream = await capture({
       audio: microphoneId ? { deviceId: { exact: microphoneId } } : true,
       video: { ...(cameraId ? { deviceId: { exact: cameraId } } : {}), width: { ideal: 1280 }, height: { ideal: 720 } },
     });
@@ -90,16 +146,23 @@ export class Publisher extends EventTarget {
 
   async connect() {
     if (this.stopped) return;
-    this.pc?.close();
+    clearTimeout(this.retryTimer);
+    this.pc?.close(); // tells the relay at once; the new connection takes our tracks over
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
+    this.peerId = null;
+    this.listed = false;
+    this.lastBytes = null;
+    const current = () => this.pc === pc && !this.stopped;
     for (const track of this.stream.getTracks()) pc.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
-    watch(pc, () => this.retry());
+    watch(pc, current, () => this.retry());
     try {
-      this.peerId = await negotiate(this.client, pc, "rtc.publish", {});
+      this.peerId = await negotiate(this.client, pc, "rtc.publish", {}, current);
       this.attempt = 0;
       this.dispatchEvent(new CustomEvent("live"));
     } catch (error) {
+      if (error instanceof Superseded || !current()) return;
+      console.warn("rtc: publishing failed:", error.code || "", error.message);
       this.dispatchEvent(new CustomEvent("problem", { detail: error }));
       if (error.code !== "publish_not_allowed" && error.code !== "auth_required") this.retry();
     }
@@ -111,13 +174,26 @@ export class Publisher extends EventTarget {
     this.retryTimer = setTimeout(() => this.connect(), backoff(this.attempt++));
   }
 
+  reconnect() {
+    this.attempt = 0;
+    this.connect();
+  }
+
+  // Once listed, a list without us means the relay lost our tracks (it restarted, or the server
+  // left our peer) even if the connection still looks up: publish again now.
+  check(publishers) {
+    if (this.stopped || !this.pc || !this.identity || !Array.isArray(publishers)) return;
+    if (publishers.some((p) => p.identity === this.identity)) this.listed = true;
+    else if (this.listed) this.reconnect();
+  }
+
   setMuted(muted) { for (const track of this.stream?.getAudioTracks() || []) track.enabled = !muted; }
 
   setCameraOff(off) { for (const track of this.stream?.getVideoTracks() || []) track.enabled = !off; }
 
   async switchDevice(kind, deviceId) {
     if (!this.stream) return;
-    const fresh = await navigator.mediaDevices.getUserMedia(kind === "video" ? { video: { deviceId: { exact: deviceId } } } : { audio: { deviceId: { exact: deviceId } } });
+    const fresh = await capture(kind === "video" ? { video: { deviceId: { exact: deviceId } } } : { audio: { deviceId: { exact: deviceId } } });
     const track = fresh.getTracks()[0];
     const old = kind === "video" ? this.stream.getVideoTracks()[0] : this.stream.getAudioTracks()[0];
     track.enabled = old ? old.enabled : true;
@@ -168,7 +244,9 @@ export class Viewer {
     this.iceServers = iceServers;
     this.self = self;
     this.muted = true;
-    this.watching = new Map(); // identity -> { pc, video, attempt, peerId }
+    this.watching = new Map(); // identity -> { pc, video, attempt, peerId, publisher, ... }
+    // A new room socket: the server left the old one's peers, so subscribe again at once.
+    client.addEventListener("open", () => { for (const watched of this.watching.values()) this.reconnect(watched); });
   }
 
   setPublishers(publishers) {
@@ -177,7 +255,12 @@ export class Viewer {
       if (!wanted.has(identity)) this.drop(identity, watched);
     }
     for (const [identity, publisher] of wanted) {
-      if (!this.watching.has(identity)) this.watch(publisher);
+      const watched = this.watching.get(identity);
+      if (!watched) this.watch(publisher);
+      else {
+        watched.publisher = publisher;
+        if (!this.healthy(watched)) this.reconnect(watched); // it is back: no need to wait
+      }
     }
     this.stage.dataset.count = String(this.watching.size);
   }
@@ -188,16 +271,21 @@ export class Viewer {
     video.dataset.identity = publisher.identity;
     video.setAttribute("aria-label", publisher.name || publisher.identity);
     this.stage.append(video);
-    const watched = { video, pc: null, attempt: 0, peerId: null, publisher, stopped: false };
+    const watched = { video, pc: null, attempt: 0, peerId: null, publisher, stopped: false, negotiating: false, timer: null };
     this.watching.set(publisher.identity, watched);
     this.connect(watched);
   }
 
   async connect(watched) {
     if (watched.stopped) return;
-    watched.pc?.close();
+    clearTimeout(watched.timer);
+    watched.timer = null;
+    watched.pc?.close(); // tells the relay at once
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     watched.pc = pc;
+    watched.peerId = null;
+    watched.negotiating = true;
+    const current = () => watched.pc === pc && !watched.stopped;
     pc.addTransceiver("video", { direction: "recvonly" });
     pc.addTransceiver("audio", { direction: "recvonly" });
     const stream = new MediaStream();
@@ -206,13 +294,19 @@ export class Viewer {
       watched.video.srcObject = stream;
       watched.video.play().catch(() => {}); // muted autoplay is allowed; sound waits for a tap
     });
-    watch(pc, () => this.retry(watched));
+    watch(pc, current, () => this.retry(watched));
     try {
-      const payload = { publisher: watched.publisher.identity };
-      watched.peerId = await negotiate(this.client, pc, "rtc.subscribe", payload);
+      const { identity, room } = watched.publisher; // room: a linked (PK) room's publisher
+      const payload = room ? { publisher: identity, room } : { publisher: identity };
+      watched.peerId = await negotiate(this.client, pc, "rtc.subscribe", payload, current);
       watched.attempt = 0;
     } catch (error) {
-      if (error.detail !== "publisher_not_found") this.retry(watched);
+      if (error instanceof Superseded || !current()) return;
+      // Also on publisher_not_found: the relay restarted and the publisher is not back yet.
+      // While it stays listed we keep trying; rtc.publishers drops it or says it is back.
+      this.retry(watched);
+    } finally {
+      if (current()) watched.negotiating = false;
     }
   }
 
@@ -220,6 +314,16 @@ export class Viewer {
     if (watched.stopped) return;
     clearTimeout(watched.timer);
     watched.timer = setTimeout(() => this.connect(watched), backoff(watched.attempt++));
+  }
+
+  reconnect(watched) {
+    watched.attempt = 0;
+    this.connect(watched);
+  }
+
+  // Negotiating, or negotiated with a connection that is not failing.
+  healthy(watched) {
+    return watched.negotiating || (watched.peerId !== null && watched.timer === null && !broken(watched.pc));
   }
 
   drop(identity, watched) {
@@ -231,10 +335,10 @@ export class Viewer {
     this.watching.delete(identity);
   }
 
-  // After the room socket reconnects, every connection that is not healthy starts again.
+  // Every connection that is not healthy starts again now.
   refresh() {
     for (const watched of this.watching.values()) {
-      if (!watched.pc || ["failed", "closed"].includes(watched.pc.connectionState)) this.connect(watched);
+      if (!this.healthy(watched)) this.reconnect(watched);
     }
   }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from liverooms.media.models import RoomPublisher
+from tests.browser.conftest import start_broadcast
 from tests.liverooms.test_media import Stack, stack  # noqa: F401 - fixture
 from tests.servers import daphne_server  # noqa: F401 - fixture
 
@@ -26,10 +27,12 @@ def test_host_goes_live_in_chromium_and_a_viewer_page_plays(stack: Stack, browse
     )
     viewer_context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
+        early = viewer_context.new_page()  # there before the host: told the camera is coming
+        early.goto(f"http://{stack.web}/en/live/{stack.room.slug}/")
+        early.get_by_text("The host will be on camera in a moment.").wait_for(timeout=10000)
         host = host_context.new_page()
         host.goto(f"http://{stack.web}/en/live/{stack.room.slug}/host/")
-        host.click("#broadcast-start")
-        host.wait_for_selector("#broadcast-stop:not([hidden])", timeout=15000)
+        start_broadcast(host)
         # The host sees live numbers from its own connection.
         host.wait_for_function(
             "() => /kbps/.test(document.getElementById('rtc-stats').textContent)",
@@ -44,6 +47,7 @@ def test_host_goes_live_in_chromium_and_a_viewer_page_plays(stack: Stack, browse
             timeout=15000,
         )
         assert viewer.is_visible("#unmute")
+        early.wait_for_selector("#stage-note", state="hidden", timeout=15000)  # video instead
         viewer.click("#unmute")
         assert viewer.evaluate("document.querySelector('#stage-video video').muted") is False
         identity = f"user-{stack.world.host_a.pk}"
@@ -53,6 +57,7 @@ def test_host_goes_live_in_chromium_and_a_viewer_page_plays(stack: Stack, browse
         viewer.wait_for_function(
             "() => !document.querySelector('#stage-video video')", timeout=30000
         )
+        viewer.get_by_text("The host will be on camera in a moment.").wait_for(timeout=5000)
     finally:
         host_context.close()
         viewer_context.close()

@@ -2,40 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from liverooms.rooms.models import LiveRoom, RoomStatus
-from tests.factories import build_world
-from tests.servers import daphne_server  # noqa: F401 - fixture
+from liverooms.rooms.services import room_end, room_start
+from tests.browser.conftest import signed_in_context
+from tests.factories import build_world, make_live_room
+from tests.servers import web_server  # noqa: F401 - fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_chat_between_two_pages(daphne_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_chat_between_two_pages(web_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     world = build_world()
-    LiveRoom.objects.create(
-        shop=world.shop_a,
-        slug="browser-room",
-        title="Browser show",
-        scheduled_at=timezone.now(),
-        status=RoomStatus.LIVE,
-    )
-    server = daphne_server()
-    client = Client()
-    client.force_login(world.shopper)
-    talker_context = browser.new_context(viewport={"width": 390, "height": 844})
-    talker_context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "domain": "127.0.0.1",
-                "path": "/",
-            }
-        ]
-    )
+    make_live_room(world.shop_a, "browser-room", title="Browser show")
+    server = web_server()
+    talker_context = signed_in_context(browser, world.shopper)
     viewer_context = browser.new_context(viewport={"width": 390, "height": 844})
     try:
         talker, viewer = talker_context.new_page(), viewer_context.new_page()
@@ -58,24 +43,10 @@ def test_chat_between_two_pages(daphne_server, browser) -> None:  # type: ignore
 
 
 def _context_for(browser, server: str, user):  # type: ignore[no-untyped-def]
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.add_cookies(
-        [
-            {
-                "name": "sessionid",
-                "value": client.cookies["sessionid"].value,
-                "domain": "127.0.0.1",
-                "path": "/",
-            },
-            {"name": "showroom_currency", "value": "EUR", "domain": "127.0.0.1", "path": "/"},
-        ]
-    )
-    return context
+    return signed_in_context(browser, user, currency="EUR")
 
 
-def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(web_server, browser) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     from shop.orders.models import Order
     from tests.factories import make_shipping
 
@@ -88,7 +59,7 @@ def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, bro
         status=RoomStatus.LIVE,
     )
     make_shipping(world.shop_a, ["ES"], {"EUR": "6.90"})
-    server = daphne_server()
+    server = web_server()
     host_context, viewer_context = (
         _context_for(browser, server, world.host_a),
         _context_for(browser, server, world.shopper),
@@ -141,3 +112,38 @@ def test_host_pins_a_product_and_a_viewer_buys_it_in_the_room(daphne_server, bro
     finally:
         host_context.close()
         viewer_context.close()
+
+
+def test_live_list_refreshes_itself_when_a_show_goes_live(web_server, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    world = build_world()
+    room = LiveRoom.objects.create(
+        shop=world.shop_a,
+        slug="starting-soon",
+        title="Pearls at dawn",
+        scheduled_at=timezone.now() + dt.timedelta(minutes=30),
+    )
+    server = web_server(ROOM_LIST_REFRESH_SECONDS="1")
+    page.goto(f"http://{server}/en/live/")
+    upcoming = page.locator("#upcoming")
+    upcoming.get_by_text("Pearls at dawn").wait_for(timeout=5000)
+    assert "minutes" in upcoming.locator("time.countdown").inner_text()  # a live countdown
+    assert page.locator("#live-now").get_by_text("Pearls at dawn").count() == 0
+    room_start(room=room, actor=world.owner_a)
+    page.locator("#live-now").get_by_text("Pearls at dawn").wait_for(timeout=8000)
+    assert page.locator("#upcoming").get_by_text("Pearls at dawn").count() == 0
+    # Someone typing an e-mail for a reminder keeps their form: no refresh under their cursor.
+    LiveRoom.objects.create(
+        shop=world.shop_a,
+        slug="later",
+        title="Jade evening",
+        scheduled_at=timezone.now() + dt.timedelta(hours=3),
+    )
+    page.locator("#upcoming").get_by_text("Jade evening").wait_for(timeout=8000)
+    email = page.locator("#upcoming input[type=email]")
+    email.fill("watcher@example.test")
+    room_end(room=room, actor=world.owner_a)
+    page.wait_for_timeout(2500)
+    assert email.input_value() == "watcher@example.test"
+    assert page.locator("#live-now").get_by_text("Pearls at dawn").count() == 1
+    page.locator("h1").click()  # focus leaves the form: the next round refreshes
+    page.locator("#live-now .empty").wait_for(timeout=8000)

@@ -1,5 +1,6 @@
-"""Two daphne processes sharing Redis and the database, a viewer on each: both see the same
-chat and viewer count."""
+"""Two web processes sharing Redis and the database, a viewer on each: both see the same
+chat and viewer count. Run with two daphne processes, and with the shipped server (uvicorn)
+beside a daphne one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from liverooms.rooms.models import LiveRoom, RoomStatus
 from tests.factories import build_world
-from tests.servers import daphne_server  # noqa: F401 - fixture
+from tests.servers import daphne_server, web_server  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +28,8 @@ async def _until(socket: Any, predicate: Any, timeout: float = 8.0) -> dict[str,
                 return frame
 
 
-def test_chat_and_viewer_count_cross_processes(daphne_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+@pytest.mark.parametrize("servers", [("daphne", "daphne"), ("web", "daphne")])
+def test_chat_and_viewer_count_cross_processes(servers: tuple[str, str], request) -> None:  # type: ignore[no-untyped-def]
     world = build_world()
     room = LiveRoom.objects.create(
         shop=world.shop_a,
@@ -36,7 +38,7 @@ def test_chat_and_viewer_count_cross_processes(daphne_server) -> None:  # type: 
         scheduled_at=timezone.now(),
         status=RoomStatus.LIVE,
     )
-    first, second = daphne_server(), daphne_server()
+    first, second = (request.getfixturevalue(f"{name}_server")() for name in servers)
     assert first != second
     client = Client()
     client.force_login(world.shopper)

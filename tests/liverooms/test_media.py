@@ -10,6 +10,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +25,14 @@ from django.utils import timezone
 
 from config.services import free_port
 from liverooms.media.models import CohostRequest, CohostStatus, RelayEvent, RoomPublisher
+from liverooms.media.services import MediaError, relay_call, relay_event_handle, relay_url_for
+from liverooms.realtime import events
 from liverooms.relay.tokens import sign_webhook
 from liverooms.rooms.models import LiveRoom, RoomStatus
 from tests.factories import CatalogWorld, build_world
 from tests.relay.conftest import RelayProcess, start_relay
 from tests.relay.media import CounterVideoTrack, read_frame, use_loopback
-from tests.servers import daphne_server  # noqa: F401 - fixture
+from tests.servers import daphne_server, failed, print_tail  # noqa: F401 - fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SECRET = "relay-test-secret"  # what tests.relay.conftest.start_relay gives the relay
@@ -52,7 +55,7 @@ class Stack:
 
 
 @pytest.fixture
-def stack(daphne_server, tmp_path: Path, settings) -> Iterator[Stack]:  # type: ignore[no-untyped-def]  # noqa: F811
+def stack(daphne_server, tmp_path: Path, settings, request) -> Iterator[Stack]:  # type: ignore[no-untyped-def]  # noqa: F811
     use_loopback()
     world = build_world()
     room = LiveRoom.objects.create(
@@ -78,6 +81,8 @@ def stack(daphne_server, tmp_path: Path, settings) -> Iterator[Stack]:  # type: 
     settings.RELAY_REDIS_PREFIX = relay_env["RELAY_REDIS_PREFIX"]
     yield Stack(web, relay, world, room)
     relay.stop()
+    if failed(request):
+        print_tail(relay.log)
 
 
 async def _until(socket: Any, predicate: Any, timeout: float = 10.0) -> dict[str, Any]:
@@ -258,3 +263,63 @@ def test_relay_webhooks_are_signed_and_applied_once(stack: Stack) -> None:
         url, data=garbage, headers={"X-Relay-Signature": sign_webhook(SECRET, garbage)}, timeout=10
     )
     assert response.status_code == 400 and response.json()["error"] == "bad_event"
+
+
+def _room(world: CatalogWorld, slug: str) -> LiveRoom:
+    return LiveRoom.objects.create(
+        shop=world.shop_a, slug=slug, title=slug, scheduled_at=timezone.now(), status="live"
+    )
+
+
+def test_a_relay_that_restarts_takes_the_publishers_it_had_with_it(
+    live_world: CatalogWorld,
+) -> None:
+    """A crashed relay sent no track.unpublished; its next process says it started, and what
+    the old one reported is dropped (only that node's rows, only those from before)."""
+    crashed_room, other_room = _room(live_world, "crashed"), _room(live_world, "elsewhere")
+    rows = {
+        "gone": RoomPublisher.objects.create(room=crashed_room, identity="gone", node="n1"),
+        "back": RoomPublisher.objects.create(room=crashed_room, identity="back", node="n1"),
+        "other": RoomPublisher.objects.create(room=other_room, identity="other", node="n2"),
+    }
+    started = time.time()
+    earlier = timezone.now() - timedelta(seconds=30)
+    RoomPublisher.objects.filter(identity__in=["gone", "other"]).update(updated_at=earlier)
+    RoomPublisher.objects.filter(identity="back").update(
+        updated_at=timezone.now() + timedelta(seconds=1)  # from the new process
+    )
+    seq_before = int(events.sync_client().get(events.key(crashed_room.pk, "seq")) or 0)
+
+    event = {"id": "evt_started", "type": "relay.started", "room": "", "node": "n1"}
+    assert relay_event_handle({**event, "at": started, "data": {"started_at": started}})
+
+    assert set(RoomPublisher.objects.values_list("identity", flat=True)) == {"back", "other"}
+    history = events.sync_client().lrange(events.key(crashed_room.pk, "history"), 0, -1)
+    told = [json.loads(frame) for frame in history if json.loads(frame)["seq"] > seq_before]
+    assert [f["publishers"] for f in told if f["type"] == "rtc.publishers"] == [
+        [{"identity": "back", "name": "", "role": rows["back"].role, "room": "crashed"}]
+    ]
+
+
+def test_a_relay_node_that_refuses_connections_is_forgotten(settings: Any) -> None:
+    """Pages reconnecting after a crash are not sent back to the dead node while its registry
+    entry lives on: the first refused call removes the entry and the room moves."""
+    settings.RELAY_REDIS_PREFIX = prefix = f"media-test-{uuid.uuid4().hex[:8]}"
+    settings.RELAY_URLS = []
+    client = events.sync_client()
+    dead_url, live_url = f"http://127.0.0.1:{free_port()}", "http://127.0.0.1:1"
+    for node_id, url, load in (("dead", dead_url, 0), ("alive", live_url, 5)):
+        client.set(
+            f"{prefix}:relay:node:{node_id}",
+            json.dumps({"id": node_id, "url": url, "load": load}),
+            ex=60,
+        )
+    try:
+        assert relay_url_for("room-1") == dead_url  # least loaded, and now sticky
+        with pytest.raises(MediaError) as failed:
+            asyncio.run(relay_call(dead_url, "/v1/publish", {}))
+        assert failed.value.code == "relay_unavailable"
+        assert client.get(f"{prefix}:relay:node:dead") is None
+        assert relay_url_for("room-1") == live_url
+    finally:
+        client.delete(*client.keys(f"{prefix}:*"))

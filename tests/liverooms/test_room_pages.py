@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from liverooms.rooms.models import ChatMessage, LiveRoom, RoomReminder, RoomSanction, RoomStatus
+from liverooms.rooms.services import room_end, room_start
 from tests.factories import CatalogWorld
 
 pytestmark = pytest.mark.django_db
@@ -41,10 +42,28 @@ def test_live_listing_and_home_show_live_and_upcoming(rooms) -> None:  # type: i
         assert page.index("Silk live") < page.index("Watch night")  # live first
 
 
+def test_room_lists_refresh_from_a_fragment(world: CatalogWorld, rooms) -> None:  # type: ignore[no-untyped-def]
+    live, soon = rooms
+    page = Client().get("/en/live/").content.decode()
+    assert 'data-refresh="/en/live/cards/?limit=24"' in page
+    assert 'data-refresh="/en/live/cards/?limit=6"' in Client().get("/en/").content.decode()
+    response = Client().get("/en/live/cards/?limit=1")
+    fragment = response.content.decode()
+    assert response["Cache-Control"] == "no-store"
+    assert "<html" not in fragment and "Silk live" in fragment and "Watch night" in fragment
+    room_start(room=soon, actor=world.owner_b)
+    room_end(room=live, actor=world.owner_a)
+    fragment = Client().get("/en/live/cards/?limit=nonsense").content.decode()
+    live_now = fragment[fragment.index('id="live-now"') : fragment.index('id="upcoming"')]
+    assert "Watch night" in live_now and "Silk live" not in fragment
+
+
 def test_remind_me_emails_when_the_room_goes_live(
     world: CatalogWorld, rooms, django_capture_on_commit_callbacks
 ) -> None:  # type: ignore[no-untyped-def]
     _live, soon = rooms
+    soon.title = "Rings & <Pearls>"  # plain-text mail: no HTML escaping
+    soon.save(update_fields=["title"])
     client = Client()
     client.post(f"/es/live/{soon.slug}/remind/", {"email": "Fan@Example.test"})
     client.post(f"/es/live/{soon.slug}/remind/", {"email": "fan@example.test"})  # once only
@@ -60,6 +79,8 @@ def test_remind_me_emails_when_the_room_goes_live(
     assert response.json() == {"ok": True}
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["fan@example.test"]
     assert "en vivo" in mail.outbox[0].subject  # the fan's language (Spanish)
+    assert mail.outbox[0].subject.endswith(": Rings & <Pearls>")
+    assert "Rings & <Pearls>" in mail.outbox[0].body and "&amp;" not in mail.outbox[0].body
     assert RoomReminder.objects.get().sent_at is not None
     assert host.post(f"/en/live/{soon.slug}/host/action/", {"action": "start"}).status_code == 409
 
@@ -159,7 +180,11 @@ def test_admin_moderation_and_message_pinning(
         host.post(url, {"action": "pin_message", "message_id": line.pk}).status_code == 409
     )  # deleted
     stats = host.get(f"/en/live/{live.slug}/host/stats/").json()
-    assert stats == {"orders": 0, "revenue": []}
+    assert stats == {
+        "orders": 0,
+        "revenue": [],
+        "gifts": {"coins": 0, "sends": 0, "gifters": 0},
+    }
     assert outsider.get(f"/en/live/{live.slug}/host/stats/").status_code == 403
 
 

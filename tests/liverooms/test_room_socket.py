@@ -72,7 +72,7 @@ async def connect(room: LiveRoom | str, user: Any = None, query: str = "") -> We
 
 
 async def receive_until(
-    communicator: WebsocketCommunicator, event_type: str, timeout: float = 3.0
+    communicator: WebsocketCommunicator, event_type: str, timeout: float = 10.0
 ) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:

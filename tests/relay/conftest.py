@@ -81,11 +81,11 @@ class RelayProcess:
         return self.process.returncode
 
 
-def start_relay(workdir: Path, **env: str) -> RelayProcess:
-    """Start a relay on a free port and wait until /healthz answers."""
-    port = free_port()
+def start_relay(workdir: Path, port: int | None = None, **env: str) -> RelayProcess:
+    """Start a relay (on a free port unless ``port`` is given) and wait until /healthz answers."""
+    port = port or free_port()
     recordings = workdir / "recordings"
-    log = workdir / f"relay-{port}.log"
+    log = workdir / f"relay-{port}.log"  # a relay restarted on the same port appends
     settings = {
         "RELAY_SECRET": SECRET,
         "RELAY_PORT": str(port),
@@ -93,7 +93,7 @@ def start_relay(workdir: Path, **env: str) -> RelayProcess:
         "RELAY_NODE_ID": f"test-{port}",
         **env,
     }
-    with log.open("wb") as output:
+    with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "liverooms.relay"],
             cwd=ROOT,

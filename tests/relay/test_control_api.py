@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from liverooms.relay.tokens import mint
+from tests.fuzz import json_values as fuzz_json
 from tests.relay.conftest import RelayProcess
 from tests.relay.media import Publisher, RelayCallError, Subscriber, gaps, use_loopback
 
@@ -135,13 +136,7 @@ def test_malformed_requests_get_clear_errors(relay: RelayProcess) -> None:
     assert_no_room(relay, room)
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=10,
-)
+json_values = fuzz_json(text_size=20, width=4, max_leaves=10)
 sdp_like = st.one_of(
     st.text(max_size=300),
     st.lists(st.sampled_from(PLAUSIBLE_SDP.split("\r\n")) | st.text(max_size=30), max_size=20).map(

@@ -175,3 +175,32 @@ async def test_an_unpublished_source_ends_its_tracks() -> None:
 
     with pytest.raises(MediaStreamError):
         await waiting
+
+
+@pytest.mark.asyncio
+async def test_a_pushing_sender_gets_frames_as_they_come_and_falls_back_to_the_queue() -> None:
+    source, feed, _ = video_source()
+    track = ForwardingTrack(source)
+    pushed: list[int] = []
+    accept = True
+
+    def send(encoded: object) -> bool:
+        if accept:
+            pushed.append(encoded.pts)  # type: ignore[attr-defined]
+        return accept
+
+    track.push_to(send)
+    asking = asyncio.ensure_future(track.next_frame())  # the sender starts: the track joins
+    await asyncio.sleep(0)
+    frame(feed, 0)  # not a keyframe: still dropped for a joiner
+    frame(feed, 1, keyframe=True)
+    frame(feed, 2)
+    assert pushed == [3000, 6000] and track.frames_sent == 2 and not track._queue
+    accept = False
+    frame(feed, 3)  # refused: queued, and queueing from here on
+    accept = True
+    frame(feed, 4)
+
+    assert (await asking).pts == 9000
+    assert await drain(track) == [12000]
+    assert pushed == [3000, 6000] and track.frames_sent == 4

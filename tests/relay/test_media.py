@@ -18,9 +18,17 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import aiohttp
 import pytest
 import pytest_asyncio
+from aiortc import RTCSessionDescription
 
 from tests.relay.conftest import ROOT, RelayProcess, start_relay
-from tests.relay.media import Publisher, RelayCallError, Subscriber, gaps, use_loopback
+from tests.relay.media import (
+    Publisher,
+    RelayCallError,
+    Subscriber,
+    gaps,
+    use_loopback,
+    wait_connected,
+)
 from tests.subprocess_env import child_env
 
 
@@ -186,6 +194,39 @@ async def test_a_reconnecting_publisher_keeps_its_subscribers(
     assert host["publisher_peer_id"] == second.peer_id
     await viewer.close()
     await second.close()
+
+
+@pytest.mark.asyncio
+async def test_leaving_the_old_connection_while_a_new_one_connects_keeps_the_tracks(
+    relay: RelayProcess, session: aiohttp.ClientSession
+) -> None:
+    """What a browser host does after its room socket dropped: the web tier leaves the peer the
+    old socket made while the page is already publishing again on the new one."""
+    room = "media-leave-while-reconnecting"
+    first = await publish(relay, session, room)
+    viewer = await subscribe(relay, session, room, "viewer")
+    await viewer.wait_video(10)
+
+    second = Publisher(relay.url, relay.token(room, "host", publish=True))
+    await second.pc.setLocalDescription(await second.pc.createOffer())
+    offer = {"token": second.token, "sdp": second.pc.localDescription.sdp, "type": "offer"}
+    async with session.post(f"{relay.url}/v1/publish", json=offer) as response:
+        answer = await response.json()
+    async with session.post(
+        f"{relay.url}/v1/leave", json={"token": first.token, "peer_id": first.peer_id}
+    ) as response:
+        assert response.status == 200
+    await second.pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+    await wait_connected(second.pc)
+
+    await viewer.wait_video(len(viewer.received.counters) + 15, timeout=5)
+    late = await subscribe(relay, session, room, "late")  # the tracks are still published
+    await late.wait_video(10)
+    state = await room_state(relay, session, room)
+    host = next(p for p in state["participants"] if p["identity"] == "host")
+    assert host["publisher_peer_id"] == answer["peer_id"]
+    for peer in (viewer, late, first, second):
+        await peer.close()
 
 
 @pytest.mark.asyncio

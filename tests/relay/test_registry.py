@@ -54,6 +54,11 @@ def test_a_node_registers_itself_and_leaves_on_shutdown(
     client = redis.Redis.from_url(redis_url)
     key = node_key(prefix, "relay-1")
     try:
+        # The node registers right after its control API starts listening (which is what
+        # relay_factory waits for), so give the first write a moment.
+        deadline = time.monotonic() + 5
+        while client.get(key) is None and time.monotonic() < deadline:
+            time.sleep(0.02)
         value = json.loads(client.get(key) or b"null")
         ttl = client.ttl(key)
 

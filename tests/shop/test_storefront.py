@@ -127,3 +127,14 @@ def test_chat_style_injection_in_product_text_is_escaped(world: CatalogWorld) ->
     page = Client().get(_url("storefront:products")).content.decode()
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+@pytest.mark.django_db
+def test_nul_characters_in_parameters_get_400_not_500(world: CatalogWorld) -> None:
+    client = Client()
+    client.force_login(world.shopper)
+    for url in ("/en/coins/?shop=%00", "/en/search/?q=a%00b", "/en/live/cards/?limit=%00"):
+        assert client.get(url).status_code == 400, url
+    form = "application/x-www-form-urlencoded"
+    assert client.post("/en/coins/", "currency=US%00D", content_type=form).status_code == 400
+    assert client.get("/en/coins/?shop=nope").status_code == 404  # ordinary input unchanged

@@ -96,3 +96,18 @@ def test_admin_shows_each_shop_only_its_vouchers(world: CatalogWorld) -> None:
         },
     )
     assert Voucher.objects.get(code="SPRING20").shop == world.shop_a
+
+
+def test_my_coupons_lists_only_the_shoppers_own_codes(world: CatalogWorld) -> None:
+    from tests.factories import PASSWORD, make_user
+
+    template = make_voucher(world.shop_a, "WIN", kind="percentage", percentage="15")
+    winner, other = make_user(), make_user()
+    [mine] = voucher_generate_codes(template=template, count=1, owner=winner)
+    [theirs] = voucher_generate_codes(template=template, count=1, owner=other)
+    client = Client()
+    assert client.get(reverse("vouchers:mine")).status_code == 302  # sign in first
+    client.login(username=winner.username, password=PASSWORD)
+    page = client.get(reverse("vouchers:mine")).content.decode()
+    assert mine.code in page and "15% off" in page
+    assert theirs.code not in page and template.code not in page

@@ -1,0 +1,1 @@
+"""The AI customer-service agent: providers (builtin, OpenAI-compatible), tools, handoff."""

@@ -1,0 +1,1 @@
+"""Consultation WebSockets: live slot availability and the call."""
