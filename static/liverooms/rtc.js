@@ -56,10 +56,32 @@ function gathered(pc) {
 // Thrown when a newer connection replaced `pc` while it was being negotiated.
 class Superseded extends Error {}
 
+// Closing a connection leaves its pending createOffer / setLocalDescription /
+// setRemoteDescription unsettled for ever (the spec aborts them without rejecting), so close
+// replaced connections with abandon(): whatever negotiate() awaits on them rejects at once.
+const abandoned = new WeakMap();
+function abandonment(pc) {
+  let entry = abandoned.get(pc);
+  if (!entry) {
+    entry = {};
+    entry.promise = new Promise((_, reject) => { entry.reject = reject; });
+    entry.promise.catch(() => {});
+    abandoned.set(pc, entry);
+  }
+  return entry;
+}
+function abandon(pc) {
+  if (!pc) return;
+  abandonment(pc).reject(new Superseded());
+  pc.close();
+}
+const unlessAbandoned = (pc, promise) => Promise.race([promise, abandonment(pc).promise]);
+
 // Offer, answer, done: the relay's peer id. `current()` says whether `pc` is still the one
 // wanted; a peer the relay made for a replaced connection is left at once.
 async function negotiate(client, pc, type, payload, current) {
-  await pc.setLocalDescription(await pc.createOffer());
+  const offer = await unlessAbandoned(pc, pc.createOffer());
+  await unlessAbandoned(pc, pc.setLocalDescription(offer));
   await gathered(pc);
   if (!current()) throw new Superseded();
   const answer = await request(client, type, { ...payload, sdp: pc.localDescription.sdp });
@@ -67,7 +89,7 @@ async function negotiate(client, pc, type, payload, current) {
     client.send("rtc.leave", { peer_id: answer.peer_id });
     throw new Superseded();
   }
-  await pc.setRemoteDescription({ type: "answer", sdp: answer.sdp });
+  await unlessAbandoned(pc, pc.setRemoteDescription({ type: "answer", sdp: answer.sdp }));
   return answer.peer_id;
 }
 
@@ -147,7 +169,7 @@ export class Publisher extends EventTarget {
   async connect() {
     if (this.stopped) return;
     clearTimeout(this.retryTimer);
-    this.pc?.close(); // tells the relay at once; the new connection takes our tracks over
+    abandon(this.pc); // tells the relay at once; the new connection takes our tracks over
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     this.pc = pc;
     this.peerId = null;
@@ -207,7 +229,7 @@ export class Publisher extends EventTarget {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     if (this.peerId) this.client.send("rtc.leave", { peer_id: this.peerId });
-    this.pc?.close();
+    abandon(this.pc);
     for (const track of this.stream?.getTracks() || []) track.stop();
     this.pc = this.stream = this.peerId = null;
     if (this.preview) this.preview.srcObject = null;
@@ -280,7 +302,7 @@ export class Viewer {
     if (watched.stopped) return;
     clearTimeout(watched.timer);
     watched.timer = null;
-    watched.pc?.close(); // tells the relay at once
+    abandon(watched.pc); // tells the relay at once
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
     watched.pc = pc;
     watched.peerId = null;
@@ -330,7 +352,7 @@ export class Viewer {
     watched.stopped = true;
     clearTimeout(watched.timer);
     if (watched.peerId) this.client.send("rtc.leave", { peer_id: watched.peerId });
-    watched.pc?.close();
+    abandon(watched.pc);
     watched.video.remove();
     this.watching.delete(identity);
   }
