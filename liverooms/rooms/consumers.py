@@ -34,7 +34,7 @@ from liverooms.media.services import (
 from liverooms.quizzes.socket import quiz_socket_message
 from liverooms.realtime import events
 from liverooms.realtime.hub import Member, get_hub
-from liverooms.realtime.inbound import InboundRules, Refusal, parse_frame
+from liverooms.realtime.inbound import DirectDispatch, InboundRules, Refusal, parse_frame
 from liverooms.realtime.protocol import (
     CLOSE_BANNED,
     CLOSE_FLOOD,
@@ -95,9 +95,10 @@ INBOUND_RULES = InboundRules(
 )
 
 
-class RoomConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(DirectDispatch, AsyncWebsocketConsumer):
     # Room traffic goes through the hub (one subscription per process), never through the
     # channel layer: without this every socket would subscribe its own Redis channel.
+    # All its database work goes through database_sync_to_async (see DirectDispatch).
     channel_layer_alias = None
     room: LiveRoom | None = None
     member: Member | None = None

@@ -26,8 +26,8 @@ from liverooms.rooms.models import (
 )
 from liverooms.rooms.selectors import (
     access_room_moderation,
-    active_sanction,
     display_name,
+    has_active_sanction,
     message_dict,
 )
 from shop.accounts.models import User
@@ -159,9 +159,7 @@ def chat_post(*, room: LiveRoom, user: User, text: str, language: str = "") -> d
     room = LiveRoom.objects.only("id", "shop_id", "status", "slow_mode_seconds").get(pk=room.pk)
     if room.status != RoomStatus.LIVE:
         raise RoomError(_("The room is not live."), ErrorCode.ROOM_NOT_LIVE)
-    if active_sanction(room, user, SanctionKind.BAN) or active_sanction(
-        room, user, SanctionKind.MUTE
-    ):
+    if has_active_sanction(room, user, SanctionKind.BAN, SanctionKind.MUTE):
         raise RoomError(_("You cannot chat in this room."), ErrorCode.MUTED)
     if room.slow_mode_seconds:
         since = timezone.now() - dt.timedelta(seconds=room.slow_mode_seconds)

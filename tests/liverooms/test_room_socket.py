@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 from typing import Any
 
 import pytest
@@ -109,6 +110,29 @@ async def test_viewer_gets_a_snapshot_then_sees_chat_and_likes(room_world) -> No
         await shopper.send_json_to({"type": "like.send", "count": 3})
     likes = await receive_until(viewer, "likes.update")
     assert likes["total"] >= 3  # likes are aggregated into few frames
+    await viewer.disconnect()
+    await shopper.disconnect()
+
+
+async def test_likes_and_pings_do_not_wait_for_the_database_thread(room_world) -> None:  # type: ignore[no-untyped-def]
+    """Given the database thread busy with other sockets' work, a viewer's ping and likes are
+    still answered at once: only messages that need the database queue for it."""
+    from channels.db import database_sync_to_async
+
+    world, room = room_world
+    viewer = await connect(room)
+    await receive_until(viewer, "room.snapshot")
+    shopper = await connect(room, world.shopper)
+    await receive_until(shopper, "room.snapshot")
+    busy = asyncio.ensure_future(database_sync_to_async(time.sleep)(3.0))
+    await asyncio.sleep(0.1)  # the thread is now taken
+    started = time.monotonic()
+    await shopper.send_json_to({"type": "ping", "ref": "p1"})
+    assert (await receive_until(shopper, "pong", timeout=2.0))["ref"] == "p1"
+    await shopper.send_json_to({"type": "like.send", "count": 2})
+    assert (await receive_until(viewer, "likes.update", timeout=2.5))["delta"] == 2
+    assert time.monotonic() - started < 2.5 and not busy.done()
+    await busy
     await viewer.disconnect()
     await shopper.disconnect()
 
