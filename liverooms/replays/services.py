@@ -509,11 +509,18 @@ def replay_rebuild(*, replay: Replay, actor: User) -> Replay:
     return locked
 
 
-def _delete_files(replay: Replay) -> None:
-    storage = replay_storage()
-    for name in (replay.video.name, replay.poster.name):
-        if name and storage.exists(name):
-            storage.delete(name)
+def replay_files_delete_on_commit(replay: Replay) -> None:
+    """Once the surrounding transaction commits, remove the replay's video and poster from
+    storage (after its row is gone: a rollback keeps both)."""
+    video, poster = replay.video.name, replay.poster.name
+
+    def delete() -> None:
+        storage = replay_storage()
+        for name in (video, poster):
+            if name and storage.exists(name):
+                storage.delete(name)
+
+    transaction.on_commit(delete)
 
 
 def replay_delete(*, replay: Replay, actor: User | None) -> None:
@@ -525,7 +532,7 @@ def replay_delete(*, replay: Replay, actor: User | None) -> None:
         if locked is None:
             return
         locked.delete()
-        transaction.on_commit(lambda: _delete_files(locked))
+        replay_files_delete_on_commit(locked)
 
 
 def replays_purge_unpublished(*, now: dt.datetime | None = None) -> int:

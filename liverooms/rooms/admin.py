@@ -11,7 +11,7 @@ from liverooms.rooms.models import (
     RoomSanction,
     SanctionKind,
 )
-from liverooms.rooms.services import chat_delete, room_sanction
+from liverooms.rooms.services import chat_delete, room_delete, room_sanction
 from shop.shops.admin import ShopScopedAdmin
 
 
@@ -49,6 +49,14 @@ class LiveRoomAdmin(ShopScopedAdmin):
                 memberships__shop_id__in=shop_ids_for_user(request.user)
             ).distinct()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    # Deleting a room also removes its replay's files (room_delete), in both admin paths.
+    def delete_model(self, request: HttpRequest, obj: LiveRoom) -> None:
+        room_delete(room=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[LiveRoom]) -> None:
+        for room in queryset:
+            room_delete(room=room)
 
 
 @admin.register(ChatMessage)

@@ -82,6 +82,20 @@ def room_end(*, room: LiveRoom, actor: User) -> LiveRoom:
 
 
 @transaction.atomic
+def room_delete(*, room: LiveRoom) -> None:
+    """Delete a room and what it owns (the admin's delete; the admin checked the permission).
+    Its replay's video and poster leave storage once the deletion commits; its recordings
+    stay, detached, until the retention sweep removes them with their track files."""
+    from liverooms.replays.models import Replay  # replays build on rooms
+    from liverooms.replays.services import replay_files_delete_on_commit
+
+    replay = Replay.objects.filter(room=room).first()
+    LiveRoom.objects.filter(pk=room.pk).delete()
+    if replay is not None:
+        replay_files_delete_on_commit(replay)
+
+
+@transaction.atomic
 def room_set_slow_mode(*, room: LiveRoom, seconds: int, actor: User) -> LiveRoom:
     """0 turns slow mode off. Publishes room.settings so every viewer's input shows it."""
     access_room_moderation(actor, room)

@@ -107,3 +107,21 @@ def test_delete_removes_the_files(world: CatalogWorld, ready: Replay) -> None:
     )
     assert not Replay.objects.filter(pk=ready.pk).exists()
     assert stored_files(Path(settings.MEDIA_ROOT)) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deleting_the_room_removes_its_replay_files(world: CatalogWorld, ready: Replay) -> None:
+    """Given a processed replay, when the merchant deletes its room in the admin (the change
+    page's delete, or the list's bulk action), the replay's video and poster leave storage."""
+    assert stored_files(Path(settings.MEDIA_ROOT))
+    rooms = "/admin/rooms/liveroom/"
+    other = signed_in(world.owner_b)
+    other.post(f"{rooms}{ready.room_id}/delete/", {"post": "yes"})
+    other.post(
+        rooms, {"action": "delete_selected", "_selected_action": [ready.room_id], "post": "yes"}
+    )
+    assert Replay.objects.filter(pk=ready.pk).exists()  # another shop's staff: nothing
+    response = signed_in(world.owner_a).post(f"{rooms}{ready.room_id}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Replay.objects.filter(pk=ready.pk).exists()
+    assert stored_files(Path(settings.MEDIA_ROOT)) == []
