@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -21,3 +23,29 @@ def json_values(*, text_size: int = 20, width: int = 3, max_leaves: int = 8) -> 
         ),
         max_leaves=max_leaves,
     )
+
+
+def inbound_frames(types: Iterable[str], fields: Iterable[str]) -> Any:
+    """What a socket may be sent: any short text, or a JSON object whose ``type`` is one of
+    ``types`` (or any JSON value) and which holds any of ``fields`` (plus an unknown one)
+    with any JSON value."""
+    values = json_values()
+    return st.one_of(
+        st.text(min_size=1, max_size=60),
+        st.builds(
+            json.dumps,
+            st.fixed_dictionaries(
+                {"type": st.sampled_from(sorted(types)) | values},
+                optional={name: values for name in [*fields, "extra"]},
+            ),
+        ),
+    )
+
+
+def message_of(frame: str) -> dict[str, Any] | None:
+    """The JSON object a fuzzed frame holds, or None (not JSON, or not an object)."""
+    try:
+        body = json.loads(frame)
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
